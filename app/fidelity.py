@@ -1,0 +1,111 @@
+"""Fidelity report: nothing lost, numbers kept, styled spans kept, page count kept."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.document import Document, TranslationStatus
+from engines.protect import NUMERIC_KINDS, find_spans, missing_spans
+
+
+@dataclass
+class BlockIssue:
+    block: int
+    kind: str  # "untranslated", "numbers", "styles", "overflow"
+    detail: str
+    text: str = ""
+
+
+@dataclass
+class FidelityReport:
+    source: str
+    blocks: int = 0
+    translated: int = 0
+    skipped: int = 0
+    untranslated: int = 0
+    numbers_checked: int = 0
+    numbers_lost: int = 0
+    styled_spans_source: int = 0
+    styled_spans_target: int = 0
+    page_count_source: int | None = None
+    page_count_output: int | None = None
+    issues: list[BlockIssue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ok"] = self.ok
+        return d
+
+    def summary(self) -> str:
+        parts = [f"{self.translated}/{self.blocks} blocks translated"]
+        if self.skipped:
+            parts.append(f"{self.skipped} kept as is (nothing to translate)")
+        if self.untranslated:
+            parts.append(f"{self.untranslated} NOT translated")
+        parts.append(f"numbers kept {self.numbers_checked - self.numbers_lost}/"
+                     f"{self.numbers_checked}")
+        parts.append(f"styled spans {self.styled_spans_target}/{self.styled_spans_source}")
+        if self.page_count_output is not None:
+            parts.append(f"pages {self.page_count_output}/{self.page_count_source}")
+        return ", ".join(parts)
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2),
+                        encoding="utf-8")
+
+
+def _styled_spans(runs: list[Any]) -> int:
+    """Number of maximal stretches of emphasised text (bold/italic/underline/link)."""
+    count, prev = 0, None
+    for r in runs:
+        if not r.text.strip():
+            continue
+        key = r.style.emphasis_key() if not r.style.is_plain() else None
+        if key is not None and key != prev:
+            count += 1
+        prev = key
+    return count
+
+
+def check(doc: Document) -> FidelityReport:
+    report = FidelityReport(source=str(doc.meta.source_path), blocks=len(doc.blocks),
+                            page_count_source=doc.meta.page_count)
+    for b in doc.blocks:
+        t = b.translation
+        if t.status is TranslationStatus.TRANSLATED:
+            report.translated += 1
+        elif t.status is TranslationStatus.SKIPPED:
+            report.skipped += 1
+            continue
+        else:
+            report.untranslated += 1
+            report.issues.append(BlockIssue(b.id, "untranslated", t.reason or t.status.value,
+                                            b.text[:200]))
+            continue
+        lost = missing_spans(b.text, t.text, NUMERIC_KINDS)
+        report.numbers_checked += sum(1 for s in find_spans(b.text) if s.kind in NUMERIC_KINDS)
+        if lost:
+            report.numbers_lost += len(lost)
+            report.issues.append(BlockIssue(b.id, "numbers", ", ".join(lost), b.text[:200]))
+        src_spans = _styled_spans(b.runs)
+        report.styled_spans_source += src_spans
+        if src_spans and not b.is_uniform():
+            tgt_spans = _styled_spans(t.runs) if t.runs else 0
+            report.styled_spans_target += tgt_spans
+            if tgt_spans != src_spans:
+                report.issues.append(BlockIssue(
+                    b.id, "styles", f"{src_spans} styled spans in source, {tgt_spans} in output",
+                    b.text[:200]))
+        else:
+            report.styled_spans_target += src_spans
+        for flag in b.flags:
+            if flag.startswith("overflow"):
+                report.issues.append(BlockIssue(b.id, "overflow", flag, b.text[:200]))
+    return report

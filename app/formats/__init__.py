@@ -1,0 +1,1 @@
+"""Readers and writers, registered by format (see :mod:`app.formats.registry`)."""

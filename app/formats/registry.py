@@ -1,0 +1,73 @@
+"""Format adapters: readers by source format, writers by output format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.document import Document
+from app.errors import UnsupportedDocument
+from app.formats.sniff import detect_format
+
+Reader = Callable[..., Document]
+Writer = Callable[[Document, Path], None]
+
+
+@dataclass(frozen=True)
+class WriterSpec:
+    name: str
+    suffix: str
+    write: Writer
+    sources: tuple[str, ...]  # source formats it can render
+    description: str
+
+
+_READERS: dict[str, Reader] = {}
+_WRITERS: dict[str, WriterSpec] = {}
+
+
+def register_reader(fmt: str, reader: Reader) -> None:
+    _READERS[fmt] = reader
+
+
+def register_writer(spec: WriterSpec) -> None:
+    _WRITERS[spec.name] = spec
+
+
+def _ensure_loaded() -> None:
+    if _READERS:
+        return
+    from app.formats import builtin  # noqa: F401 - registers the built-in adapters
+
+
+def read_document(path: Path, password: str | None = None) -> Document:
+    _ensure_loaded()
+    fmt = detect_format(path)
+    reader = _READERS.get(fmt)
+    if reader is None:
+        raise UnsupportedDocument(f"No reader for {fmt} files yet.")
+    return reader(Path(path), password=password)
+
+
+def writer_for(name: str, source_format: str) -> WriterSpec:
+    _ensure_loaded()
+    spec = _WRITERS.get(name)
+    if spec is None:
+        raise UnsupportedDocument(
+            f"Unknown output format '{name}': choose one of {', '.join(sorted(_WRITERS))}."
+        )
+    if source_format not in spec.sources:
+        raise UnsupportedDocument(
+            f"Output format '{name}' cannot be produced from a {source_format.upper()} source."
+        )
+    return spec
+
+
+def output_formats(source_format: str | None = None) -> list[str]:
+    _ensure_loaded()
+    return [n for n, s in _WRITERS.items() if source_format is None or source_format in s.sources]
+
+
+def default_output_format(source_format: str) -> str:
+    return "pdf" if source_format == "pdf" and "pdf" in output_formats("pdf") else "docx"

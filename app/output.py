@@ -1,0 +1,71 @@
+"""Atomic output files: write to a temporary file beside the target, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from app.errors import OutputError, OutputExists
+
+log = logging.getLogger(__name__)
+
+
+def check_target(target: Path, source: Path | None = None, overwrite: bool = False) -> None:
+    target = Path(target)
+    if source is not None and target.resolve() == Path(source).resolve():
+        raise OutputExists(f"Refusing to overwrite the source document {target.name}.")
+    if target.exists() and not overwrite:
+        raise OutputExists(
+            f"{target} already exists. Choose another name or allow overwriting (--overwrite)."
+        )
+    if not target.parent.is_dir():
+        raise OutputError(f"The output folder {target.parent} does not exist.")
+    if not os.access(target.parent, os.W_OK):
+        raise OutputError(f"The output folder {target.parent} is not writable.")
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path, source: Path | None = None, overwrite: bool = False
+                ) -> Iterator[Path]:
+    """Yield a temporary path; on success it replaces ``target``, on failure it is removed."""
+    target = Path(target)
+    check_target(target, source, overwrite)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f"{target.suffix}.part",
+                                    dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        if target.exists() and not overwrite:  # appeared while we were working
+            raise OutputExists(f"{target} appeared while writing; not overwritten.")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError(f"Could not write {target.name}: {exc.strerror or exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    log.info("Wrote %s", target)
+
+
+def write_atomic(target: Path, write: Callable[[Path], None], source: Path | None = None,
+                 overwrite: bool = False) -> Path:
+    with atomic_path(target, source, overwrite) as tmp:
+        write(tmp)
+    return Path(target)
+
+
+def default_output(source: Path, target_lang: str, suffix: str | None = None,
+                   folder: Path | None = None) -> Path:
+    """``name.en.docx`` beside the source (or in ``folder``); never the source itself."""
+    source = Path(source)
+    ext = suffix or source.suffix
+    return (folder or source.parent) / f"{source.stem}.{target_lang}{ext}"

@@ -1,0 +1,141 @@
+"""The stages of the translation pipeline (see :mod:`app.pipeline`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.document import TranslationStatus
+from app.errors import ConfigError
+from app.fidelity import check
+from app.formats.registry import default_output_format, read_document, writer_for
+from app.output import default_output, write_atomic
+from app.pipeline import Job, Stage
+from engines.langdetect import detect, detect_document
+
+log = logging.getLogger(__name__)
+
+_NOTHING_TO_TRANSLATE = re.compile(r"^[\W\d_]*$", re.UNICODE)
+
+
+@dataclass
+class ExtractStage:
+    name: str = "extract"
+    weight: float = 1.0
+
+    def process(self, job: Job) -> None:
+        job.report(0.0, f"Reading {job.config.input.name}")
+        job.document = read_document(job.config.input, password=job.config.password)
+        job.document.target_language = job.config.target_lang
+
+
+@dataclass
+class DetectLanguageStage:
+    name: str = "detect"
+    weight: float = 0.5
+
+    def process(self, job: Job) -> None:
+        doc = job.doc
+        if job.config.source_lang:
+            doc.meta.language, doc.meta.language_confidence = job.config.source_lang, 1.0
+        else:
+            found = detect_document([b.text for b in doc.blocks])
+            doc.meta.language, doc.meta.language_confidence = found.language, found.confidence
+            if found.language is None:
+                raise ConfigError("Could not detect the source language: give it with --from.")
+            log.info("Detected %s (%.2f)", found.language, found.confidence)
+        for b in doc.blocks:
+            if len(b.text) >= 40:
+                d = detect(b.text)
+                b.language = d.language if d.confidence >= 0.8 else doc.meta.language
+            else:
+                b.language = doc.meta.language
+
+
+@dataclass
+class TranslateStage:
+    name: str = "translate"
+    weight: float = 8.0
+
+    def process(self, job: Job) -> None:
+        from engines.translate.batch import translate_texts
+
+        doc = job.doc
+        tgt = job.config.target_lang
+        if job.translator is None:
+            if job.translator_factory is None:
+                raise ConfigError("No translation engine configured.")
+            job.report(0.0, "Loading the translation model")
+            job.translator = job.translator_factory(job)
+        translator = job.translator
+        groups: dict[str, list] = {}  # type: ignore[type-arg]
+        for b in doc.blocks:
+            if _NOTHING_TO_TRANSLATE.match(b.text) or (b.language or "") == tgt:
+                reason = ("already in the target language" if (b.language or "") == tgt
+                          else "no words to translate")
+                b.translation.status = TranslationStatus.SKIPPED
+                b.translation.reason = reason
+                continue
+            groups.setdefault(b.language or doc.meta.language or "en", []).append(b)
+        total = sum(len(g) for g in groups.values()) or 1
+        done = 0
+        for src, blocks in groups.items():
+            def progress(n: int, of: int, _done: int = done, _count: int = len(blocks),
+                         _src: str = src) -> None:
+                job.report((_done + _count * n / max(of, 1)) / total,
+                           f"Translating {_src}→{tgt}: {n}/{of} sentences")
+
+            results = translate_texts(translator, [b.text for b in blocks], src, tgt,
+                                      cancel=job.cancel, progress=progress)
+            for b, r in zip(blocks, results, strict=True):
+                t = b.translation
+                t.engine = translator.info.engine
+                if r.ok:
+                    t.text, t.status = r.text, TranslationStatus.TRANSLATED
+                else:
+                    t.status, t.reason = TranslationStatus.FAILED, r.error
+            done += len(blocks)
+        job.check_cancel()
+
+
+@dataclass
+class FidelityStage:
+    name: str = "verify"
+    weight: float = 0.2
+
+    def process(self, job: Job) -> None:
+        job.fidelity = check(job.doc).to_dict()
+
+
+@dataclass
+class WriteStage:
+    name: str = "write"
+    weight: float = 1.0
+
+    def process(self, job: Job) -> None:
+        doc, cfg = job.doc, job.config
+        fmt = cfg.output_format or default_output_format(doc.meta.format)
+        spec = writer_for(fmt, doc.meta.format)
+        out = cfg.output or default_output(cfg.input, cfg.target_lang, spec.suffix)
+        job.check_cancel()
+        job.report(0.0, f"Writing {out.name}")
+        write_atomic(out, lambda tmp: spec.write(doc, tmp), source=cfg.input,
+                     overwrite=cfg.overwrite)
+        job.outputs.append(out)
+        if cfg.fidelity_json and job.fidelity is not None:
+            report_path = out.with_name(out.name + ".fidelity.json")
+            payload = json.dumps(job.fidelity, ensure_ascii=False, indent=2)
+            write_atomic(report_path, lambda tmp: _write_text(tmp, payload), overwrite=True)
+            job.outputs.append(report_path)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+TRANSLATE_STAGES: list[Stage] = [
+    ExtractStage(), DetectLanguageStage(), TranslateStage(), FidelityStage(), WriteStage(),
+]

@@ -1,0 +1,1 @@
+"""The Qt desktop GUI.  The only package that imports Qt (through :mod:`app.ui.qt`)."""

@@ -1,0 +1,42 @@
+"""Typed errors raised by the engines.  Each carries a one-line message for users."""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base class of every engine error.  ``str(err)`` is a user-readable sentence."""
+
+
+class Cancelled(EngineError):
+    """The user cancelled the job.  Quietly ignored by the presenters."""
+
+    def __init__(self, message: str = "Cancelled by the user.") -> None:
+        super().__init__(message)
+
+
+class ModelNotFound(EngineError):
+    """No installed model serves the request."""
+
+
+class ModelIntegrityError(EngineError):
+    """A model file is missing or does not match its manifest checksum."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ModelFormatError(EngineError):
+    """A model folder or package has an unexpected layout."""
+
+
+class UnsafeArchive(EngineError):
+    """An archive tries to escape its target or expands beyond the limits."""
+
+
+class NetworkBlocked(EngineError, PermissionError):
+    """A network connection was attempted while the offline guard is active."""
+
+
+class TranslationError(EngineError):
+    """The translation engine failed on some input."""
