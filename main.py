@@ -1,11 +1,31 @@
-"""Passerelle entry point: no argument opens the GUI; ``main.py translate …`` is the CLI."""
+"""Passerelle entry point: no argument (or only documents) opens the GUI; otherwise the CLI.
+
+The GUI is started from here, not from ``app.cli``, so that the core never imports Qt.
+"""
+
+from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from app.cli import main
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".docm")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "gui":
+        args = args[1:]
+    elif args and not all(a.lower().endswith(DOCUMENT_SUFFIXES) for a in args):
+        from app.cli import main as cli_main
+
+        return cli_main(args)
+    from engines import offline
+
+    offline.install()
+    from app.ui.main import run_gui
+
+    return run_gui([Path(a) for a in args])
+
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if not args or all(a.lower().endswith((".pdf", ".docx", ".docm")) for a in args):
-        args = ["gui", *args]
-    sys.exit(main(args))
+    sys.exit(main())

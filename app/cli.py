@@ -23,9 +23,9 @@ COMMAND_MODULES: list[str] = []
 class ProgressBar:
     """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
 
-    def __init__(self, stream=sys.stderr, width: int = 30) -> None:  # type: ignore[no-untyped-def]
-        self.stream, self.width = stream, width
-        self.tty = stream.isatty()
+    def __init__(self, stream=None, width: int = 30) -> None:  # type: ignore[no-untyped-def]
+        self.stream, self.width = stream or sys.stderr, width
+        self.tty = self.stream.isatty()
         self._last = -1.0
         self._start = time.monotonic()
 
@@ -93,18 +93,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
     for out in job.outputs:
         print(out)
     if job.fidelity is not None:
-        f = job.fidelity
-        print(f"Fidelity: {f['translated']}/{f['blocks']} blocks translated, "
-              f"{f['untranslated']} not translated, "
-              f"numbers kept {f['numbers_checked'] - f['numbers_lost']}/{f['numbers_checked']}",
-              file=sys.stderr)
+        from app.fidelity import summary_line
+
+        print(f"Fidelity: {summary_line(job.fidelity)}", file=sys.stderr)
     return 0
-
-
-def cmd_gui(args: argparse.Namespace) -> int:
-    from app.ui.main import run_gui
-
-    return run_gui(args.files)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,9 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_translate(sub)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_parser(sub)
-    g = sub.add_parser("gui", help="open the desktop window (default)")
-    g.add_argument("files", nargs="*", type=Path)
-    g.set_defaults(func=cmd_gui)
+    sub.add_parser("gui", help="open the desktop window (the default with no command)")
     return parser
 
 

@@ -44,17 +44,7 @@ class FidelityReport:
         return d
 
     def summary(self) -> str:
-        parts = [f"{self.translated}/{self.blocks} blocks translated"]
-        if self.skipped:
-            parts.append(f"{self.skipped} kept as is (nothing to translate)")
-        if self.untranslated:
-            parts.append(f"{self.untranslated} NOT translated")
-        parts.append(f"numbers kept {self.numbers_checked - self.numbers_lost}/"
-                     f"{self.numbers_checked}")
-        parts.append(f"styled spans {self.styled_spans_target}/{self.styled_spans_source}")
-        if self.page_count_output is not None:
-            parts.append(f"pages {self.page_count_output}/{self.page_count_source}")
-        return ", ".join(parts)
+        return summary_line(self.to_dict())
 
     def write_json(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2),
@@ -109,3 +99,18 @@ def check(doc: Document) -> FidelityReport:
             if flag.startswith("overflow"):
                 report.issues.append(BlockIssue(b.id, "overflow", flag, b.text[:200]))
     return report
+
+
+def summary_line(d: dict[str, Any]) -> str:
+    """One line for the CLI and the GUI status bar, from a report dict."""
+    parts = [f"{d['translated']}/{d['blocks']} blocks translated"]
+    if d["skipped"]:
+        parts.append(f"{d['skipped']} kept as is (no words)")
+    parts.append(f"{d['untranslated']} NOT translated" if d["untranslated"]
+                 else "none left untranslated")
+    parts.append(f"numbers kept {d['numbers_checked'] - d['numbers_lost']}/{d['numbers_checked']}")
+    if d["styled_spans_source"]:
+        parts.append(f"styled spans {d['styled_spans_target']}/{d['styled_spans_source']}")
+    if d.get("page_count_output") is not None:
+        parts.append(f"pages {d['page_count_output']}/{d['page_count_source']}")
+    return ", ".join(parts)

@@ -25,7 +25,8 @@ class SpanKind(enum.StrEnum):
 
 _UP = r"A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ"
 _PATTERNS: list[tuple[SpanKind, re.Pattern[str]]] = [
-    (SpanKind.URL, re.compile(r"\b(?:https?|ftp)://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+", re.I)),
+    (SpanKind.URL, re.compile(
+        r"\b(?:(?:https?|ftp)://|www\.)[^\s<>\"')\]]*[^\s<>\"')\].,;:!?]", re.I)),
     (SpanKind.EMAIL, re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
     # MGRS / UTM grid references: "31U DQ 48251 11932", "31UDQ4825111932"
     (SpanKind.COORDINATE, re.compile(r"\b\d{1,2}[C-HJ-NP-X]\s?[A-HJ-NP-Z]{2}\s?\d{2,5}\s?\d{2,5}\b")),  # noqa: E501

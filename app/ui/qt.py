@@ -1,4 +1,75 @@
-"""The one module that imports Qt.  Everything in app.ui imports Qt names from here."""
+"""The one module that imports Qt.  Everything in app.ui imports Qt names from here.
+
+Keeping the binding in one place makes a switch of binding (or version shims) a one-file
+change, and lets a test check that no other module imports PySide6.
+"""
 
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: F401
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot  # noqa: F401
+from PySide6.QtCore import (  # noqa: F401
+    Property,
+    QAbstractTableModel,
+    QCoreApplication,
+    QEvent,
+    QLibraryInfo,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRunnable,
+    QSettings,
+    QSize,
+    QStandardPaths,
+    Qt,
+    QThreadPool,
+    QTimer,
+    QTranslator,
+    QUrl,
+    Signal,
+    Slot,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import (  # noqa: F401
+    QAction,
+    QColor,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QPalette,
+    QPixmap,
+)
+from PySide6.QtWidgets import (  # noqa: F401
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStyledItemDelegate,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)

@@ -1,0 +1,91 @@
+"""User settings, typed, persisted with QSettings.
+
+:class:`AppSettings` is a plain dataclass; :func:`load` and :func:`save` map it to a
+``QSettings`` store.  Each job gets a :class:`app.config.JobConfig` built from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.config import JobConfig
+from app.ui.qt import QSettings
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION = "Passerelle"
+APPLICATION = "Passerelle"
+UI_LANGUAGES = ("system", "fr", "en")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass
+class AppSettings:
+    device: str = "auto"
+    threads: int = 0  # 0: every core
+    model_stores: list[str] = field(default_factory=list)  # extra model folders
+    target_lang: str = "en"
+    engine: str = "auto"
+    model: str = ""  # installed model id or folder; "" picks automatically
+    glossary: str = ""  # CSV file
+    output_folder: str = ""  # "" : beside the source
+    classification: str = ""  # marking printed on reports, e.g. "DIFFUSION RESTREINTE"
+    ui_language: str = "system"
+
+    def job_config(self, path: Path, **overrides: object) -> JobConfig:
+        config = JobConfig(
+            input=Path(path), target_lang=self.target_lang, engine=self.engine,
+            model=self.model or None, device=self.device, threads=self.threads,
+            glossary=Path(self.glossary) if self.glossary else None,
+        )
+        if self.classification:
+            config.extra["classification"] = self.classification
+        return dataclasses.replace(config, **overrides)  # type: ignore[arg-type]
+
+    def output_dir(self) -> Path | None:
+        return Path(self.output_folder) if self.output_folder else None
+
+
+def store() -> QSettings:
+    return QSettings(ORGANIZATION, APPLICATION)
+
+
+def load(qs: QSettings | None = None) -> AppSettings:
+    qs = qs or store()
+    s = AppSettings()
+    for f in dataclasses.fields(AppSettings):
+        raw = qs.value(f"settings/{f.name}")
+        if raw is None:
+            continue
+        try:
+            setattr(s, f.name, _coerce(raw, getattr(s, f.name)))
+        except (TypeError, ValueError):
+            log.warning("Ignoring the invalid setting %s=%r", f.name, raw)
+    if s.ui_language not in UI_LANGUAGES:
+        s.ui_language = "system"
+    if s.device not in DEVICES:
+        s.device = "auto"
+    return s
+
+
+def save(s: AppSettings, qs: QSettings | None = None) -> None:
+    qs = qs or store()
+    for f in dataclasses.fields(AppSettings):
+        value = getattr(s, f.name)
+        qs.setValue(f"settings/{f.name}", "\n".join(value) if isinstance(value, list) else value)
+    qs.sync()
+
+
+def _coerce(raw: object, default: object) -> object:
+    if isinstance(default, bool):
+        return str(raw).lower() in ("1", "true", "yes")
+    if isinstance(default, int):
+        return int(str(raw))
+    if isinstance(default, list):
+        if isinstance(raw, list):
+            return [str(x) for x in raw if str(x)]
+        return [x for x in str(raw).split("\n") if x]
+    return str(raw)
