@@ -56,7 +56,7 @@ def atomic_path(target: Path, source: Path | None = None, overwrite: bool = Fals
     log.info("Wrote %s", target)
 
 
-def write_atomic(target: Path, write: Callable[[Path], None], source: Path | None = None,
+def write_atomic(target: Path, write: Callable[[Path], object], source: Path | None = None,
                  overwrite: bool = False) -> Path:
     with atomic_path(target, source, overwrite) as tmp:
         write(tmp)

@@ -1,0 +1,74 @@
+"""``main.py summarize IN [--lang en] [--length …] [--engine llm|extractive]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.summarize.types import LENGTHS, STYLES
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("summarize", help="summarize a document (local LLM or extractive)")
+    p.add_argument("input", type=Path)
+    p.add_argument("--lang", default="en", help="language of the summary (default en)")
+    p.add_argument("--length", default="standard", choices=LENGTHS)
+    p.add_argument("--style", default="prose", choices=STYLES)
+    p.add_argument("--engine", default="auto", choices=["auto", "llm", "extractive"],
+                   help="auto: the LLM when one is installed, else extractive")
+    p.add_argument("--model", help="LLM id or folder (default: the installed LLM, else the demo)")
+    p.add_argument("--output-format", dest="fmt", default="markdown",
+                   choices=["markdown", "json"])
+    p.add_argument("--out", type=Path, help="write the summary to this file")
+    p.add_argument("--no-key-facts", action="store_true")
+    p.add_argument("--password", help="password of an encrypted PDF")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--window", type=int, default=4096, help="working context (tokens)")
+    p.add_argument("--quiet", action="store_true", help="no streaming on the terminal")
+    p.set_defaults(func=cmd_summarize)
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from app.cli import ProgressBar
+    from app.formats.registry import read_document
+    from app.llm_select import llm_available, load_llm
+    from app.output import write_atomic
+    from app.summarize import SummaryOptions, summarize_document
+    from engines.langdetect import detect_document
+
+    doc = read_document(args.input, password=args.password)
+    if doc.meta.language is None:
+        found = detect_document([b.text for b in doc.blocks])
+        doc.meta.language, doc.meta.language_confidence = found.language, found.confidence
+    options = SummaryOptions(lang=args.lang, length=args.length, style=args.style,
+                             key_facts=not args.no_key_facts)
+    use_llm = args.engine == "llm" or (args.engine == "auto" and llm_available(args.model))
+    llm = load_llm(args.model, device=args.device) if use_llm else None
+    if llm is not None and llm.info.demo:
+        print(f"Note: {llm.info.model_id} is a DEMO-quality model; verify its summary.",
+              file=sys.stderr)
+    stream = llm is not None and not args.quiet and args.fmt == "markdown" and not args.out
+    bar = None if args.quiet or stream else ProgressBar()
+
+    def on_text(piece: str) -> None:
+        if stream:
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+
+    result = summarize_document(doc, options, llm=llm, progress=bar, on_text=on_text,
+                                window=args.window)
+    if stream:
+        sys.stdout.write("\n\n")
+    rendered = (json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+                if args.fmt == "json" else result.to_markdown(include_text=not stream))
+    if args.out:
+        write_atomic(args.out, lambda tmp: tmp.write_text(rendered, encoding="utf-8"),
+                     source=args.input)
+        print(args.out)
+    else:
+        print(rendered)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0

@@ -1,0 +1,93 @@
+"""Summarization: LLM map-reduce with key facts, or an extractive fallback; both checked
+for faithfulness (numbers, dates and codes must come from the source)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from app.document import BlockKind, Document
+from app.summarize.extractive import summarize_extractive
+from app.summarize.faithfulness import unsupported_numbers
+from app.summarize.types import SummaryOptions, SummaryResult
+from engines.llm import LLMEngine
+from engines.translate.base import Translator
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SummaryOptions", "SummaryResult", "summarize_document"]
+
+
+def source_text(doc: Document) -> str:
+    return "\n".join(b.text for b in doc.blocks
+                     if b.text.strip() and b.kind not in (BlockKind.HEADER, BlockKind.FOOTER))
+
+
+def summarize_document(
+    doc: Document,
+    options: SummaryOptions,
+    llm: LLMEngine | None = None,
+    translator: Translator | None = None,
+    cancel: threading.Event | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    on_text: Callable[[str], None] | None = None,
+    window: int = 4096,
+) -> SummaryResult:
+    """Summarize with ``llm`` when given, else extractively (no model needed)."""
+    source = source_text(doc)
+    src_lang = doc.meta.language or "en"
+    if llm is not None:
+        from app.summarize.llm_summarizer import LLMSummarizer
+
+        summarizer = LLMSummarizer(llm, options, cancel, progress, on_text, window)
+        text = summarizer.summarize(doc)
+        result = SummaryResult(
+            text=text, engine="llm", language=options.lang, model_id=llm.info.model_id,
+            demo=llm.info.demo, chunks=summarizer.trace.chunks,
+            reduce_rounds=summarizer.trace.reduce_rounds,
+            context_length=summarizer.window,
+        )
+        if options.key_facts:
+            facts, warning = summarizer.key_facts(source)
+            result.key_facts = facts
+            if warning:
+                result.warnings.append(warning)
+        result.max_prompt_tokens = max(summarizer.trace.prompt_tokens, default=0)
+        if llm.info.demo:
+            result.warnings.append(
+                f"{llm.info.model_id} is a DEMO-quality model: verify the summary.")
+    else:
+        if progress is not None:
+            progress(0.1, "Ranking sentences")
+        text = summarize_extractive(doc, options.sentences, bullets=options.style == "bullets")
+        result = SummaryResult(text=text, engine="extractive", language=src_lang)
+        if options.lang != src_lang:
+            if translator is not None:
+                from engines.translate.batch import translate_texts
+
+                if progress is not None:
+                    progress(0.5, "Translating the summary")
+                out = translate_texts(translator, [text], src_lang, options.lang, cancel=cancel)
+                if out[0].ok:
+                    result.text, result.language = out[0].text, options.lang
+                    result.model_id = translator.info.model_id
+            if result.language != options.lang:
+                result.warnings.append(
+                    f"Extractive summary left in {src_lang}: no {src_lang}→{options.lang} "
+                    "translation model is installed.")
+        if on_text is not None:
+            on_text(result.text)
+    result.unsupported = unsupported_numbers(result.text, source)
+    if result.key_facts:
+        facts_text = "\n".join(v for values in result.key_facts.values() for v in values)
+        known = {u.text for u in result.unsupported}
+        result.unsupported += [u for u in unsupported_numbers(facts_text, source)
+                               if u.text not in known]
+    if result.unsupported:
+        result.warnings.append(
+            f"{len(result.unsupported)} number(s)/date(s)/code(s) in the summary are not in "
+            "the source: they are flagged.")
+    if progress is not None:
+        progress(1.0, "Summary ready")
+    return result

@@ -1,0 +1,47 @@
+"""``main.py summarize`` end to end: extractive, and the demo LLM when it is prepared."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.llm_select import demo_dir
+from tests.docgen import simple_docx
+
+PARAGRAPHS = [
+    "Le 12 mars 2024, le 3e régiment a pris position au nord de Metz avec 14 véhicules.",
+    "Le ravitaillement a été assuré par deux convois. Aucune perte n'a été signalée.",
+    "Il est recommandé de renforcer la surveillance des axes logistiques du secteur.",
+]
+
+
+def test_extractive_summary_to_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = simple_docx(tmp_path / "rapport.docx", PARAGRAPHS, heading="Rapport de situation")
+    assert main(["summarize", str(src), "--engine", "extractive", "--lang", "fr",
+                 "--length", "brief", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Summary")
+    assert "14 véhicules" in out
+    assert "Engine: extractive" in out
+
+
+@pytest.mark.slow
+def test_demo_llm_summary_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    if not (demo_dir() / "model.bin").is_file():
+        pytest.skip("demo LLM not prepared (make demo-model)")
+    monkeypatch.setenv("PASSERELLE_DATA_DIR", str(tmp_path / "data"))
+    src = simple_docx(tmp_path / "rapport.docx", PARAGRAPHS, heading="Rapport de situation")
+    out_file = tmp_path / "summary.json"
+    assert main(["summarize", str(src), "--engine", "llm", "--lang", "en", "--length", "brief",
+                 "--output-format", "json", "--out", str(out_file), "--quiet"]) == 0
+    data = json.loads(out_file.read_text(encoding="utf-8"))
+    assert data["engine"] == "llm"
+    assert data["demo"] is True and data["model_id"] == "smollm2-135m-instruct-demo"
+    assert len(data["text"]) > 20
+    assert data["max_prompt_tokens"] <= data["context_length"]
+    assert any("DEMO-quality" in w for w in data["warnings"])
+    assert "DEMO-quality" in capsys.readouterr().err
