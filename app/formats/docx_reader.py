@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from app.document import BlockKind, Document, DocumentMeta
 from app.errors import CorruptDocument
-from app.formats.docx_walk import text_runs, walk
+from app.formats.docx_notes import register_parts
+from app.formats.docx_walk import list_level, text_runs, walk
 from app.formats.sniff import check_docx_package
 from app.hashing import sha256_file
 
@@ -20,6 +22,7 @@ def open_docx(path: Path):  # type: ignore[no-untyped-def]
     import docx
 
     check_docx_package(path)
+    register_parts()
     try:
         return docx.Document(str(path))
     except Exception as exc:  # python-docx raises many unrelated types on bad input
@@ -42,10 +45,17 @@ def read_docx(path: Path, password: str | None = None) -> Document:
         if not "".join(r.text for r in runs).strip():
             continue
         style = ref.element.style
-        level = 0
-        if ref.kind is BlockKind.HEADING:
-            m = re.search(r"(\d+)$", style or "")
-            level = int(m.group(1)) if m else 1
-        doc.add_block(ref.kind, runs, ref.locator, level=level, style_name=style)
+        doc.add_block(ref.kind, runs, ref.locator, level=_level(ref.kind, ref.element),
+                      style_name=style)
     log.info("Read %s: %d blocks", path.name, len(doc.blocks))
     return doc
+
+
+def _level(kind: BlockKind, p: Any) -> int:
+    """Heading level (1 when the style names none), list depth from ``w:ilvl``."""
+    if kind is BlockKind.HEADING:
+        m = re.search(r"(\d+)$", p.style or "")
+        return int(m.group(1)) if m else 1
+    if kind is BlockKind.LIST_ITEM:
+        return list_level(p) or 0
+    return 0

@@ -8,13 +8,14 @@ of the source package.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 
 from app.document import BlockKind, Locator, Run, Style
+from app.formats.docx_notes import iter_notes
 
 W_P, W_TBL, W_TR, W_TC, W_R = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:r")
 W_T, W_TAB, W_BR, W_CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
@@ -22,6 +23,10 @@ W_HYPERLINK, W_FLDCHAR, W_FLDSIMPLE = qn("w:hyperlink"), qn("w:fldChar"), qn("w:
 W_TXBX, W_SDT, W_SDTCONTENT = qn("w:txbxContent"), qn("w:sdt"), qn("w:sdtContent")
 W_NOBREAKHYPHEN, W_SOFTHYPHEN = qn("w:noBreakHyphen"), qn("w:softHyphen")
 R_ID = qn("r:id")
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+MC_ALTERNATE, MC_CHOICE, MC_FALLBACK = (f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice",
+                                        f"{{{MC_NS}}}Fallback")
+TEXTBOX_SUFFIX = ":txbx"
 
 HEADING_STYLES = ("heading", "titre", "title", "überschrift", "заголовок")
 CAPTION_STYLES = ("caption", "légende")
@@ -34,6 +39,7 @@ class ParagraphRef:
     element: Any  # CT_P
     kind: BlockKind
     part: Any  # the docx Part owning the paragraph (for hyperlink relationships)
+    mirrors: list[Any] = field(default_factory=list)  # VML fallback copies of a text box
 
 
 @dataclass
@@ -44,7 +50,8 @@ class TextRun:
 
 
 def walk(doc: DocxDocument) -> Iterator[ParagraphRef]:
-    """Body (with nested tables), then headers and footers of every section."""
+    """Body (with nested tables and text boxes), headers and footers of every section,
+    then footnotes and endnotes.  The order and the locators depend only on the file."""
     body = doc.element.body
     yield from _walk_container(body, "body", (), BlockKind.PARAGRAPH, doc.part)
     seen: set[int] = set()
@@ -61,20 +68,95 @@ def walk(doc: DocxDocument) -> Iterator[ParagraphRef]:
             seen.add(id(part))
             block_kind = BlockKind.HEADER if kind == "header" else BlockKind.FOOTER
             yield from _walk_container(hf._element, f"{attr}:{s}", (), block_kind, part)
+    for note_kind, note_id, note, part in iter_notes(doc.part):
+        yield from _walk_container(note, note_kind.name, (note_id,), note_kind.block_kind, part)
 
 
 def _walk_container(container: Any, part_name: str, prefix: tuple[int, ...],
-                    default_kind: BlockKind, part: Any) -> Iterator[ParagraphRef]:
+                    default_kind: BlockKind, part: Any,
+                    mirror: Any | None = None) -> Iterator[ParagraphRef]:
+    """Paragraphs of ``container``; ``mirror`` is a fallback copy walked in step with it."""
+    mirrors = _mirror_map(mirror, part_name, prefix, default_kind, part)
     for i, child in enumerate(_block_children(container)):
         path = (*prefix, i)
         if child.tag == W_P:
-            yield ParagraphRef(Locator(part_name, path), child, _kind(child, default_kind), part)
+            ref = ParagraphRef(Locator(part_name, path), child, _kind(child, default_kind), part)
+            if path in mirrors:
+                ref.mirrors.append(mirrors[path])
+            yield ref
+            yield from _walk_textboxes(child, part_name, path, part)
         elif child.tag == W_TBL:
-            for r, tr in enumerate(child.iterchildren(W_TR)):
-                for c, tc in enumerate(tr.iterchildren(W_TC)):
+            for r, tr in enumerate(_rows(child)):
+                for c, tc in enumerate(_cells(tr)):
                     cell_kind = (BlockKind.TABLE_CELL if default_kind is BlockKind.PARAGRAPH
                                  else default_kind)
                     yield from _walk_container(tc, part_name, (*path, r, c), cell_kind, part)
+
+
+def _mirror_map(mirror: Any | None, part_name: str, prefix: tuple[int, ...],
+                default_kind: BlockKind, part: Any) -> dict[tuple[int, ...], Any]:
+    if mirror is None:
+        return {}
+    return {ref.locator.path: ref.element
+            for ref in _walk_container(mirror, part_name, prefix, default_kind, part)
+            if ref.locator.part == part_name}
+
+
+def _walk_textboxes(p: Any, part_name: str, path: tuple[int, ...],
+                    part: Any) -> Iterator[ParagraphRef]:
+    """Text boxes anchored in paragraph ``p``: each of their paragraphs is a block.
+
+    Word writes a DrawingML text box with a VML copy in ``mc:Fallback``; the copy is
+    not walked on its own but rewritten alongside (``ParagraphRef.mirrors``).
+    """
+    for k, (box, fallback) in enumerate(direct_textboxes(p)):
+        yield from _walk_container(box, part_name + TEXTBOX_SUFFIX, (*path, k),
+                                   BlockKind.TEXTBOX, part, mirror=fallback)
+
+
+def direct_textboxes(p: Any) -> list[tuple[Any, Any | None]]:
+    """(``w:txbxContent``, its fallback copy or None) directly anchored in ``p``."""
+    out: list[tuple[Any, Any | None]] = []
+    for box in p.iter(W_TXBX):
+        if _inside(box, p, W_TXBX) or _inside(box, p, MC_FALLBACK):
+            continue
+        out.append((box, _fallback_of(box, p)))
+    return out
+
+
+def _fallback_of(box: Any, stop: Any) -> Any | None:
+    node, choice = box.getparent(), None
+    while node is not None and node is not stop:
+        if node.tag == MC_CHOICE:
+            choice = node
+        elif node.tag == MC_ALTERNATE and choice is not None:
+            boxes = [b for b in choice.iter(W_TXBX) if not _inside(b, choice, W_TXBX)]
+            fallback = node.find(MC_FALLBACK)
+            if fallback is None:
+                return None
+            copies = [b for b in fallback.iter(W_TXBX) if not _inside(b, fallback, W_TXBX)]
+            index = next(i for i, b in enumerate(boxes) if b is box)
+            return copies[index] if index < len(copies) else None
+        node = node.getparent()
+    return None
+
+
+def _rows(tbl: Any) -> Iterator[Any]:
+    yield from _through_sdt(tbl, W_TR)
+
+
+def _cells(tr: Any) -> Iterator[Any]:
+    yield from _through_sdt(tr, W_TC)
+
+
+def _through_sdt(parent: Any, tag: str) -> Iterator[Any]:
+    for child in parent.iterchildren():
+        if child.tag == tag:
+            yield child
+        elif child.tag == W_SDT:
+            content = child.find(W_SDTCONTENT)
+            if content is not None:
+                yield from _through_sdt(content, tag)
 
 
 def _block_children(container: Any) -> Iterator[Any]:
@@ -93,16 +175,24 @@ def _style_name(p: Any) -> str:
     return (style or "").lower()
 
 
+def list_level(p: Any) -> int | None:
+    """The list level (``w:ilvl``) when the paragraph is numbered directly, else None."""
+    numpr = p.pPr.numPr if p.pPr is not None else None
+    if numpr is None or (numpr.numId is not None and numpr.numId.val == 0):
+        return None
+    return int(numpr.ilvl.val) if numpr.ilvl is not None else 0
+
+
 def _kind(p: Any, default: BlockKind) -> BlockKind:
     if default is not BlockKind.PARAGRAPH:
         return default
     style = _style_name(p)
-    if p.pPr is not None and p.pPr.numPr is not None:
-        return BlockKind.LIST_ITEM
     if any(style.startswith(h) for h in HEADING_STYLES):
         return BlockKind.HEADING
     if any(style.startswith(c) for c in CAPTION_STYLES):
         return BlockKind.CAPTION
+    if list_level(p) is not None:
+        return BlockKind.LIST_ITEM
     if any(style.startswith(x) for x in LIST_STYLES):
         return BlockKind.LIST_ITEM
     return default

@@ -37,6 +37,10 @@ def write_docx(doc: Document, out: Path) -> None:
         if not block.translation.runs and not block.is_uniform():
             new_runs = [Run(block.translation.text, _dominant_style(runs))]
         rewrite_paragraph(runs, new_runs)
+        for mirror in ref.mirrors:  # the VML copy of a text box, for older readers
+            mirror_runs = text_runs(mirror, ref.part)
+            if mirror_runs:
+                rewrite_paragraph(mirror_runs, new_runs)
         written += 1
     _set_language(source, doc.target_language)
     source.save(str(out))
@@ -63,10 +67,28 @@ def _template_for(style: Style, runs: list[TextRun]) -> TextRun:
 def rewrite_paragraph(runs: list[TextRun], new_runs: list[Run]) -> None:
     """Replace the text runs by ``new_runs``, cloning the formatting of a matching source run.
 
-    New runs take the place of the first text run; a run whose template sat inside a
-    hyperlink goes inside a copy of that hyperlink, so links survive translation.
+    Inline objects between text runs (fields, note references, images) stay between
+    the matching pieces of the translation: the text is cut at the same relative
+    places (see :func:`split_points`).  A run whose template sat inside a hyperlink goes
+    inside a copy of that hyperlink, so links survive translation.
     """
-    anchor = runs[0].container
+    slots = text_slots(runs)
+    text = "".join(r.text for r in new_runs)
+    cuts = split_points("".join(tr.run.text for tr in runs), [o for _, o in slots[1:]], text)
+    for (first, _), piece in zip(slots, _cut_runs(new_runs, cuts), strict=True):
+        _insert_before(runs[first].container, piece, runs)
+    for tr in runs:
+        parent = tr.element.getparent()
+        if parent is not None:
+            parent.remove(tr.element)
+    for tr in runs:
+        container = tr.container
+        if (container.tag == W_HYPERLINK and container.getparent() is not None
+                and len(container.findall(qn("w:r"))) == 0):
+            container.getparent().remove(container)
+
+
+def _insert_before(anchor: Any, new_runs: list[Run], runs: list[TextRun]) -> None:
     current_link: tuple[Any, Any] | None = None  # (source hyperlink, its clone)
     for new in new_runs:
         if not new.text:
@@ -84,15 +106,88 @@ def rewrite_paragraph(runs: list[TextRun], new_runs: list[Run]) -> None:
         else:
             current_link = None
             anchor.addprevious(r)
-    for tr in runs:
-        parent = tr.element.getparent()
-        if parent is not None:
-            parent.remove(tr.element)
-    for tr in runs:
-        container = tr.container
-        if (container.tag == W_HYPERLINK and container.getparent() is not None
-                and len(container.findall(qn("w:r"))) == 0):
-            container.getparent().remove(container)
+
+
+_INVISIBLE = {qn(t) for t in ("w:bookmarkStart", "w:bookmarkEnd", "w:proofErr", "w:permStart",
+                              "w:permEnd", "w:commentRangeStart", "w:commentRangeEnd")}
+_RUN_NOISE = {qn("w:rPr"), qn("w:lastRenderedPageBreak"), qn("w:t")}
+
+
+def text_slots(runs: list[TextRun]) -> list[tuple[int, int]]:
+    """(first text run, source offset) of each stretch of text runs, a new stretch
+    starting wherever an inline object sits between two text runs."""
+    slots, offset = [(0, 0)], 0
+    for i in range(1, len(runs)):
+        offset += len(runs[i - 1].run.text)
+        if not _adjacent(runs[i - 1], runs[i]):
+            slots.append((i, offset))
+    return slots
+
+
+def _adjacent(a: TextRun, b: TextRun) -> bool:
+    for start in (a.element, a.container):
+        node = start.getnext()
+        while node is not None and _invisible(node):
+            node = node.getnext()
+        if node is not None and node in (b.element, b.container):
+            return True
+        if start is a.container or node is not None:
+            break
+    return a.container is not a.element and a.container is b.container
+
+
+def _invisible(node: Any) -> bool:
+    if node.tag in _INVISIBLE:
+        return True
+    return node.tag == qn("w:r") and all(c.tag in _RUN_NOISE and not (c.text or "")
+                                         for c in node)
+
+
+def split_points(source: str, offsets: list[int], target: str) -> list[int]:
+    """Where to cut ``target`` for each cut ``offset`` of ``source``: at the same
+    relative place, moved to a word boundary (preferably after punctuation when the
+    source cut follows punctuation, as a note mark after a sentence), never backwards."""
+    bounds = [i for i, c in enumerate(target) if c.isspace()] + [len(target)]
+    cuts: list[int] = []
+    for offset in offsets:
+        if offset >= len(source.rstrip()):
+            cuts.append(len(target))
+            continue
+        want = offset / max(len(source), 1) * len(target)
+        after_punct = source[:offset].rstrip()[-1:] in _PUNCT
+        floor = cuts[-1] if cuts else 0
+
+        def cost(b: int, _want: float = want, _punct: bool = after_punct) -> float:
+            match = target[:b].rstrip()[-1:] in _PUNCT
+            return abs(b - _want) * (0.3 if _punct and match else 1.0)
+
+        cands = [b for b in bounds if b >= floor] or [len(target)]
+        cuts.append(min(cands, key=cost))
+    return cuts
+
+
+_PUNCT = set(".!?;:…»)]\"”。！？")
+
+
+def _cut_runs(new_runs: list[Run], cuts: list[int]) -> list[list[Run]]:
+    """Split styled runs at character offsets ``cuts`` (one more piece than cuts)."""
+    pieces: list[list[Run]] = [[]]
+    pos, k = 0, 0
+    for run in new_runs:
+        text = run.text
+        while k < len(cuts) and cuts[k] <= pos + len(text):
+            head = cuts[k] - pos
+            if head > 0:
+                pieces[-1].append(Run(text[:head], run.style))
+            text, pos = text[head:], cuts[k]
+            pieces.append([])
+            k += 1
+        if text:
+            pieces[-1].append(Run(text, run.style))
+        pos += len(text)
+    while len(pieces) < len(cuts) + 1:
+        pieces.append([])
+    return pieces
 
 
 def _clone_run(template: Any, text: str) -> Any:
