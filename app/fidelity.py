@@ -66,7 +66,12 @@ def _styled_spans(runs: list[Any]) -> int:
 
 def check(doc: Document) -> FidelityReport:
     report = FidelityReport(source=str(doc.meta.source_path), blocks=len(doc.blocks),
-                            page_count_source=doc.meta.page_count)
+                            page_count_source=doc.meta.page_count,
+                            page_count_output=doc.meta.output_page_count)
+    if (report.page_count_output is not None and report.page_count_source is not None
+            and report.page_count_output != report.page_count_source):
+        report.issues.append(BlockIssue(-1, "pages", f"{report.page_count_output} pages "
+                                        f"written for {report.page_count_source} in the source"))
     for b in doc.blocks:
         t = b.translation
         if t.status is TranslationStatus.TRANSLATED:
@@ -96,8 +101,9 @@ def check(doc: Document) -> FidelityReport:
         else:
             report.styled_spans_target += src_spans
         for flag in b.flags:
-            if flag.startswith("overflow"):
-                report.issues.append(BlockIssue(b.id, "overflow", flag, b.text[:200]))
+            if flag.startswith(("overflow", "typeset")):  # set by the PDF writer
+                report.issues.append(BlockIssue(b.id, flag.split(":", 1)[0], flag,
+                                                b.text[:200]))
     return report
 
 

@@ -139,6 +139,8 @@ class DocumentMeta:
     language: str | None = None
     language_confidence: float | None = None
     title: str | None = None
+    output_page_count: int | None = None  # set by fixed-layout writers (in-place PDF)
+    scanned_pages: list[int] = field(default_factory=list)  # 0-based, no text layer: need OCR
 
 
 @dataclass

@@ -2,9 +2,50 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from app.document import Document
+from app.formats.docx_from_pdf import write_docx_from_pdf
 from app.formats.docx_reader import read_docx
 from app.formats.docx_writer import write_docx
+from app.formats.pdf_bilingual import write_pdf_bilingual
+from app.formats.pdf_reader import read_pdf
+from app.formats.pdf_writer import write_pdf_inplace
 from app.formats.registry import WriterSpec, register_reader, register_writer
 
 register_reader("docx", read_docx)
-register_writer(WriterSpec("docx", ".docx", write_docx, ("docx",), "Translated Word document"))
+register_reader("pdf", read_pdf)
+
+
+def _write_any_docx(doc: Document, out: Path) -> None:
+    """DOCX output: the source package rewritten, or reflowed from a PDF."""
+    if doc.meta.format == "pdf":
+        write_docx_from_pdf(doc, out)
+    else:
+        write_docx(doc, out)
+
+
+register_writer(WriterSpec("docx", ".docx", _write_any_docx, ("docx", "pdf"),
+                           "Translated Word document"))
+register_writer(WriterSpec("pdf", ".pdf", write_pdf_inplace, ("pdf",),
+                           "Translated PDF, same layout"))
+register_writer(WriterSpec("pdf-bilingual", ".bilingual.pdf", write_pdf_bilingual, ("pdf",),
+                           "Original and translated pages side by side"))
+
+
+def _write_report_docx(doc: Document, out: Path) -> None:
+    from app.report.build import write_report_docx
+
+    write_report_docx(doc, out)
+
+
+def _write_report_pdf(doc: Document, out: Path) -> None:
+    from app.report.build import write_report_pdf
+
+    write_report_pdf(doc, out)
+
+
+register_writer(WriterSpec("report-docx", ".report.docx", _write_report_docx, ("docx", "pdf"),
+                           "Translation report (Word): provenance, marking, summary"))
+register_writer(WriterSpec("report-pdf", ".report.pdf", _write_report_pdf, ("docx", "pdf"),
+                           "Translation report (PDF): provenance, marking, summary"))
