@@ -1,0 +1,12 @@
+"""Imported by the PDF reader's fork server before it forks any worker.
+
+Each worker then starts in milliseconds with PyMuPDF already loaded (without its optional
+layout analyser), instead of importing it afresh.  Only imports happen here: no file is
+opened, no thread is started, so forking the server stays safe.
+"""
+
+from __future__ import annotations
+
+from app.formats.pdf_worker import import_pymupdf
+
+import_pymupdf()
