@@ -42,6 +42,10 @@ class WrongPassword(EncryptedDocument):
     pass
 
 
+class NeedsOCR(InputError):
+    """Only scanned images, no text layer."""
+
+
 class DocumentTooLarge(InputError):
     pass
 

@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.align import ProjectStylesStage, TagPlan
 from app.document import TranslationStatus
-from app.errors import ConfigError
+from app.errors import ConfigError, CorruptDocument, NeedsOCR
 from app.fidelity import check
 from app.formats.registry import default_output_format, read_document, writer_for
 from app.output import default_output, write_atomic
@@ -19,6 +20,8 @@ from engines.langdetect import detect, detect_document
 log = logging.getLogger(__name__)
 
 _NOTHING_TO_TRANSLATE = re.compile(r"^[\W\d_]*$", re.UNICODE)
+# Blocks that the readers flag as not to be translated, and why (they stay as they are).
+_KEPT_FLAGS = {"page_number": "page number", "unreadable": "unreadable text (broken font encoding)"}
 
 
 @dataclass
@@ -28,7 +31,8 @@ class ExtractStage:
 
     def process(self, job: Job) -> None:
         job.report(0.0, f"Reading {job.config.input.name}")
-        job.document = read_document(job.config.input, password=job.config.password)
+        job.document = read_document(job.config.input, password=job.config.password,
+                                     progress=job.report, cancel=job.cancel)
         job.document.target_language = job.config.target_lang
 
 
@@ -39,11 +43,22 @@ class DetectLanguageStage:
 
     def process(self, job: Job) -> None:
         doc = job.doc
-        if job.config.source_lang:
+        if not any(b.text.strip() for b in doc.blocks):
+            if doc.meta.scanned_pages:
+                raise NeedsOCR(
+                    f"This PDF has no text layer ({len(doc.meta.scanned_pages)} scanned "
+                    "page(s)): it needs OCR, which is not available yet.")
+            raise CorruptDocument("The document contains no text to translate.")
+        if job.config.source_lang:  # the user said so: trust it for every block
             doc.meta.language, doc.meta.language_confidence = job.config.source_lang, 1.0
+            for b in doc.blocks:
+                b.language = job.config.source_lang
+            return
         else:
             found = detect_document([b.text for b in doc.blocks])
             doc.meta.language, doc.meta.language_confidence = found.language, found.confidence
+            if found.language is None and not doc.blocks:
+                return  # no text at all (an image-only scan): its warnings say it needs OCR
             if found.language is None:
                 raise ConfigError("Could not detect the source language: give it with --from.")
             log.info("Detected %s (%.2f)", found.language, found.confidence)
@@ -73,8 +88,10 @@ class TranslateStage:
         translator = job.translator
         groups: dict[str, list] = {}  # type: ignore[type-arg]
         for b in doc.blocks:
-            if _NOTHING_TO_TRANSLATE.match(b.text) or (b.language or "") == tgt:
-                reason = ("already in the target language" if (b.language or "") == tgt
+            kept = next((f for f in b.flags if f in _KEPT_FLAGS), None)
+            if kept or _NOTHING_TO_TRANSLATE.match(b.text) or (b.language or "") == tgt:
+                reason = (_KEPT_FLAGS[kept] if kept
+                          else "already in the target language" if (b.language or "") == tgt
                           else "no words to translate")
                 b.translation.status = TranslationStatus.SKIPPED
                 b.translation.reason = reason
@@ -88,13 +105,15 @@ class TranslateStage:
                 job.report((_done + _count * n / max(of, 1)) / total,
                            f"Translating {_src}→{tgt}: {n}/{of} sentences")
 
-            results = translate_texts(translator, [b.text for b in blocks], src, tgt,
+            tags = TagPlan.for_blocks(blocks, translator)  # styled spans wrapped in markers
+            results = translate_texts(translator, tags.texts(blocks), src, tgt,
                                       cancel=job.cancel, progress=progress)
             for b, r in zip(blocks, results, strict=True):
                 t = b.translation
                 t.engine = translator.info.engine
                 if r.ok:
                     t.text, t.status = r.text, TranslationStatus.TRANSLATED
+                    tags.finish(b)
                 else:
                     t.status, t.reason = TranslationStatus.FAILED, r.error
             done += len(blocks)
@@ -125,6 +144,7 @@ class WriteStage:
         write_atomic(out, lambda tmp: spec.write(doc, tmp), source=cfg.input,
                      overwrite=cfg.overwrite)
         job.outputs.append(out)
+        job.fidelity = check(doc).to_dict()  # again: writers add page counts and overflows
         if cfg.fidelity_json and job.fidelity is not None:
             report_path = out.with_name(out.name + ".fidelity.json")
             payload = json.dumps(job.fidelity, ensure_ascii=False, indent=2)
@@ -137,5 +157,6 @@ def _write_text(path: Path, text: str) -> None:
 
 
 TRANSLATE_STAGES: list[Stage] = [
-    ExtractStage(), DetectLanguageStage(), TranslateStage(), FidelityStage(), WriteStage(),
+    ExtractStage(), DetectLanguageStage(), TranslateStage(), ProjectStylesStage(),
+    FidelityStage(), WriteStage(),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,12 +42,17 @@ def _ensure_loaded() -> None:
     from app.formats import builtin  # noqa: F401 - registers the built-in adapters
 
 
-def read_document(path: Path, password: str | None = None) -> Document:
+def read_document(path: Path, password: str | None = None,
+                  progress: Callable[[float, str], None] | None = None,
+                  cancel: threading.Event | None = None) -> Document:
+    """Read any supported document; readers that stream (PDF) report progress and cancel."""
     _ensure_loaded()
     fmt = detect_format(path)
     reader = _READERS.get(fmt)
     if reader is None:
         raise UnsupportedDocument(f"No reader for {fmt} files yet.")
+    if fmt == "pdf":
+        return reader(Path(path), password=password, progress=progress, cancel=cancel)
     return reader(Path(path), password=password)
 
 
