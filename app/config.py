@@ -17,6 +17,14 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir("passerelle", appauthor=False))
 
 
+def prepared_models_dir() -> Path:
+    """Models prepared beside the application by ``make run``/``make test`` (the demo LLM)."""
+    override = os.environ.get("PASSERELLE_PREPARED_MODELS")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[1] / ".cache" / "models"
+
+
 @dataclass
 class JobConfig:
     input: Path

@@ -18,10 +18,15 @@ ENGINES = ("auto", "ct2", "pseudo")
 
 def open_store() -> ModelStore:
     """The user's model store: ``data_dir()/models`` (or ``$PASSERELLE_MODELS``), then the
-    read-only shared stores of ``$PASSERELLE_SHARED_MODELS``."""
-    from app.config import data_dir
+    read-only shared stores of ``$PASSERELLE_SHARED_MODELS``, then the models prepared
+    beside the application (the demo LLM), read-only too."""
+    from app.config import data_dir, prepared_models_dir
 
-    return ModelStore.from_env(data_dir() / "models")
+    store = ModelStore.from_env(data_dir() / "models")
+    prepared = prepared_models_dir()
+    if prepared.is_dir() and prepared not in store.shared:
+        store.shared.append(prepared)
+    return store
 
 
 def _missing_model(src: str, tgt: str) -> ModelNotFound:

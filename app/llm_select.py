@@ -37,9 +37,6 @@ def resolve_llm(model: str | None = None) -> tuple[Path, str, bool]:
     if llms:
         checked = store.check(llms[0].id)
         return checked.path, checked.id, checked.manifest.demo
-    demo = demo_dir()
-    if (demo / "model.bin").is_file():
-        return demo, DEMO_LLM_ID, True
     raise ModelNotFound(
         "No LLM installed. Import a GGUF file (main.py models import model.gguf), "
         "or use the extractive summarizer (--engine extractive)."

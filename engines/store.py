@@ -324,16 +324,7 @@ class ModelStore:
     def install(self, folder: Path, manifest: Manifest, replace: bool = False,
                 progress: HashProgress | None = None) -> InstalledModel:
         """Checksum ``folder`` (a staging folder), write its manifest, verify, move in."""
-        files = scan_files(folder)
-        if not files:
-            raise ModelFormatError(f"Model {manifest.id}: no files to install")
-        for rel, path in files.items():
-            if progress is not None:
-                progress(rel)
-            manifest.files[rel] = sha256_file(path)
-            manifest.sizes[rel] = path.stat().st_size
-        manifest.sealed()._validate(f"Model {manifest.id}")
-        _atomic_write(folder / MANIFEST, manifest.to_json())
+        seal_folder(folder, manifest, progress)
         return self.adopt(folder, replace=replace)
 
     def adopt(self, folder: Path, replace: bool = False, progress: HashProgress | None = None,
@@ -375,6 +366,25 @@ class ModelStore:
         model.path.rename(trash / model_id)  # atomic: never half-removed in the listing
         shutil.rmtree(trash, ignore_errors=True)
         log.info("Removed model %s", model_id)
+
+
+def seal_folder(folder: Path, manifest: Manifest, progress: HashProgress | None = None
+                ) -> Manifest:
+    """Checksum every file of ``folder`` into ``manifest`` and write ``manifest.json``."""
+    files = scan_files(folder)
+    if not files:
+        raise ModelFormatError(f"Model {manifest.id}: no files to install")
+    manifest.files.clear()
+    manifest.sizes.clear()
+    for rel, path in files.items():
+        if progress is not None:
+            progress(rel)
+        manifest.files[rel] = sha256_file(path)
+        manifest.sizes[rel] = path.stat().st_size
+    sealed = manifest.sealed()
+    sealed._validate(f"Model {manifest.id}")
+    _atomic_write(folder / MANIFEST, sealed.to_json())
+    return sealed
 
 
 def _cache_key(path: Path) -> str:

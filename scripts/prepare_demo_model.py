@@ -193,6 +193,8 @@ def prepare(
         gguf = cache_dir / GGUF_NAME
         if gguf.is_file() and gguf.stat().st_size == GGUF_SIZE:
             logger.info("demo model already prepared in %s", output)
+            if not (output / "manifest.json").is_file():
+                seal_demo(output)
             return output
     gguf = ensure_gguf(cache_dir, offline)
     if not force and is_prepared(output, quantization):
@@ -213,8 +215,22 @@ def prepare(
     (output / STAMP_FILE).write_text(
         json.dumps(_stamp(quantization), indent=2) + "\n", encoding="utf-8"
     )
+    seal_demo(output)
     logger.info("demo model ready in %s", output)
     return output
+
+
+def seal_demo(output: Path) -> None:
+    """Write the store manifest (SHA-256 of every file): the app refuses a tampered demo."""
+    from engines.store import Manifest, seal_folder
+
+    (output / "manifest.json").unlink(missing_ok=True)
+    manifest = Manifest(
+        id=str(SOURCE_INFO["id"]), kind="llm", format="ct2-generator",
+        licence=str(SOURCE_INFO["licence"]), origin=str(SOURCE_INFO["origin"]), demo=True,
+        version="0.1.2",
+    )
+    seal_folder(output, manifest)
 
 
 def main(argv: list[str] | None = None) -> int:
