@@ -68,5 +68,5 @@ def test_a_tampered_llm_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     shutil.copy(demo_dir() / "tokenizer.json", copy / "tokenizer.json")
     shutil.copy(demo_dir() / "config.json", copy / "config.json")
     (copy / "model.bin").write_bytes(b"")  # truncated
-    with pytest.raises(ModelIntegrityError, match="model.bin"):
+    with pytest.raises(ModelIntegrityError, match=r"model\.bin"):
         resolve_llm()
