@@ -10,14 +10,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from app import __version__
+from app.buildinfo import version_line
 from app.errors import present
 
 log = logging.getLogger(__name__)
 
 # Each module adds its sub-command with ``add_parser(subparsers)``; imports stay light
 # (heavy libraries are imported inside the command functions).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["app.cli_models", "app.cli_summarize", "app.cli_report",
+                               "app.cli_audit"]
 
 
 class ProgressBar:
@@ -90,6 +91,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+        for warning in job.document.warnings if job.document is not None else ():
+            print(f"warning: {warning}", file=sys.stderr)  # also when the job fails
     for out in job.outputs:
         print(out)
     if job.fidelity is not None:
@@ -104,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="passerelle",
         description="Offline document translation and summarization. Nothing leaves this machine.",
     )
-    parser.add_argument("--version", action="version", version=f"passerelle {__version__}")
+    parser.add_argument("--version", action="version", version=version_line())
     parser.add_argument("-v", "--verbose", action="count", default=0)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_translate(sub)

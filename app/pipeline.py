@@ -6,13 +6,14 @@ checks for cancellation between stages (and the stages check inside their loops)
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.config import JobConfig
 from app.document import Document, TranslationStatus
@@ -35,6 +36,7 @@ class Job:
     outputs: list[Path] = field(default_factory=list)
     fidelity: dict | None = None  # type: ignore[type-arg]
     timings: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)  # for the audit: models, warnings…
     _stage_start: float = 0.0
     _stage_weight: float = 0.0
 
@@ -62,7 +64,37 @@ class Stage(Protocol):
     def process(self, job: Job) -> None: ...
 
 
+_CURRENT: contextvars.ContextVar[Job | None] = contextvars.ContextVar("job", default=None)
+
+
+def current_job() -> Job | None:
+    """The job whose stages run in this thread (writers that need its provenance)."""
+    return _CURRENT.get()
+
+
 def run(job: Job, stages: list[Stage] | None = None) -> Job:
+    """Run the stages, then write the job's audit line (ok, failed or cancelled)."""
+    from app.audit import record_job
+
+    started, t0 = time.time(), time.perf_counter()
+    token = _CURRENT.set(job)
+    status, error = "failed", ""
+    try:
+        _run_stages(job, stages)
+        status = "ok"
+    except (Cancelled, KeyboardInterrupt):
+        status = "cancelled"
+        raise
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        raise
+    finally:
+        _CURRENT.reset(token)
+        record_job(job, status, started, time.perf_counter() - t0, error)
+    return job
+
+
+def _run_stages(job: Job, stages: list[Stage] | None) -> None:
     from app.stages import TRANSLATE_STAGES
 
     stages = stages if stages is not None else TRANSLATE_STAGES
@@ -86,4 +118,3 @@ def run(job: Job, stages: list[Stage] | None = None) -> Job:
                 if b.translation.status is TranslationStatus.TRANSLATED)
         log.info("Job done: %d/%d blocks translated in %.1fs", n, len(job.document.blocks),
                  sum(job.timings.values()))
-    return job

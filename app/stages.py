@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.align import ProjectStylesStage, TagPlan
 from app.document import TranslationStatus
-from app.errors import ConfigError, CorruptDocument, NeedsOCR
+from app.errors import ConfigError, NeedsOCR
 from app.fidelity import check
 from app.formats.registry import default_output_format, read_document, writer_for
 from app.output import default_output, write_atomic
@@ -48,7 +48,9 @@ class DetectLanguageStage:
                 raise NeedsOCR(
                     f"This PDF has no text layer ({len(doc.meta.scanned_pages)} scanned "
                     "page(s)): it needs OCR, which is not available yet.")
-            raise CorruptDocument("The document contains no text to translate.")
+            doc.warnings.append("The document contains no text to translate.")
+            doc.meta.language = job.config.source_lang
+            return
         if job.config.source_lang:  # the user said so: trust it for every block
             doc.meta.language, doc.meta.language_confidence = job.config.source_lang, 1.0
             for b in doc.blocks:
@@ -57,8 +59,6 @@ class DetectLanguageStage:
         else:
             found = detect_document([b.text for b in doc.blocks])
             doc.meta.language, doc.meta.language_confidence = found.language, found.confidence
-            if found.language is None and not doc.blocks:
-                return  # no text at all (an image-only scan): its warnings say it needs OCR
             if found.language is None:
                 raise ConfigError("Could not detect the source language: give it with --from.")
             log.info("Detected %s (%.2f)", found.language, found.confidence)

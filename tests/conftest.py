@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     offline.install()
+    # Never touch the real user data dir (models, translation memory, audit trail).
+    if "PASSERELLE_DATA_DIR" not in os.environ:
+        os.environ["PASSERELLE_DATA_DIR"] = tempfile.mkdtemp(prefix="passerelle-test-data-")
 
 
 @pytest.fixture(scope="session")

@@ -232,3 +232,40 @@ def _rich_sections(d) -> None:  # type: ignore[no-untyped-def]
     second.header.is_linked_to_previous = False
     second.header.paragraphs[0].text = "Header of the annex section"
     d.add_paragraph("The annex lists the spare parts ordered in March.")
+
+
+# --- A French "rapport" with a classification marking ------------------------------
+
+RAPPORT_NUMBERS = ("14", "3", "1 250", "2024-03-15", "06:30", "47,5", "12", "8", "2 400",
+                   "75")
+
+
+def french_rapport(path: Path, marking: str = "DIFFUSION RESTREINTE",
+                   footer_marking: str | None = None, body_marking: str | None = None) -> Path:
+    """A French situation report: the marking in the header (and the footer, optionally
+    another one), headings, paragraphs with numbers, a list and a table."""
+    d = docx.Document()
+    if body_marking:
+        d.add_paragraph(body_marking)
+    d.add_heading("Rapport de situation logistique", level=1)
+    d.add_paragraph("Le convoi de 14 véhicules a quitté le dépôt à 06:30 le 2024-03-15 "
+                    "avec 3 conducteurs de réserve.")
+    d.add_paragraph("La consommation de carburant a atteint 1 250 litres, soit une hausse "
+                    "de 47,5 pour cent par rapport au mois précédent.")
+    d.add_heading("Moyens engagés", level=2)
+    d.add_paragraph("Les équipes de maintenance vérifient les freins de chaque camion.",
+                    style="List Bullet")
+    table = d.add_table(rows=3, cols=2)
+    for r, (name, qty) in enumerate((("Matériel", "Quantité"), ("Camions lourds", "12"),
+                                     ("Groupes électrogènes", "8"))):
+        table.cell(r, 0).text = name
+        table.cell(r, 1).text = qty
+    d.add_heading("Conclusions", level=2)
+    d.add_paragraph("Le stock de pièces détachées couvre 2 400 heures de fonctionnement. "
+                    "Le taux de disponibilité des véhicules reste de 75 pour cent.")
+    section = d.sections[0]
+    section.header.paragraphs[0].text = marking
+    if footer_marking:
+        section.footer.paragraphs[0].text = footer_marking
+    d.save(str(path))
+    return path

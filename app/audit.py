@@ -1,0 +1,220 @@
+"""The audit trail: one JSON line per job in ``data_dir()/audit.jsonl``, append-only.
+
+Each line says when, who, on which workstation, from which input (SHA-256) to which
+outputs (SHA-256), with which models and settings, how long it took, the warnings and
+the outcome (``ok``, ``failed`` or ``cancelled``).  No document text is written unless
+``PASSERELLE_AUDIT_TEXT=1`` (or the job's ``extra["audit_text"] = "1"``).
+``PASSERELLE_AUDIT=off`` (or ``extra["audit"] = "off"``) turns the trail off.
+
+Appending is safe between processes: the file is opened with ``O_APPEND``, locked with
+``fcntl.flock`` where available, and each record is one ``write`` of one line.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app import __version__
+from engines.translate.base import EngineInfo, Translator
+
+if TYPE_CHECKING:
+    from app.pipeline import Job
+
+log = logging.getLogger(__name__)
+
+AUDIT_FILE = "audit.jsonl"
+ENV_TEXT = "PASSERELLE_AUDIT_TEXT"
+ENV_SWITCH = "PASSERELLE_AUDIT"
+_TRUE = ("1", "true", "yes", "on")
+
+
+def audit_path() -> Path:
+    from app.config import data_dir
+
+    return data_dir() / AUDIT_FILE
+
+
+def enabled(extra: dict[str, str] | None = None) -> bool:
+    value = (extra or {}).get("audit") or os.environ.get(ENV_SWITCH, "on")
+    return value.lower() not in ("off", "0", "false", "no")
+
+
+def include_text(extra: dict[str, str] | None = None) -> bool:
+    value = (extra or {}).get("audit_text") or os.environ.get(ENV_TEXT, "")
+    return value.lower() in _TRUE
+
+
+def _utc(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _hash(path: Path) -> str:
+    from app.hashing import sha256_file
+
+    try:
+        return sha256_file(path)
+    except OSError as exc:
+        log.warning("Audit: cannot hash %s: %s", path, exc)
+        return ""
+
+
+def engine_infos(translator: Translator | None) -> list[EngineInfo]:
+    """The engines at the leaves of a wrapper chain (two for a pivot)."""
+    if translator is None:
+        return []
+    inner = getattr(translator, "inner", None)
+    if isinstance(inner, Translator):
+        return engine_infos(inner)
+    first, second = getattr(translator, "first", None), getattr(translator, "second", None)
+    if isinstance(first, Translator) and isinstance(second, Translator):
+        return engine_infos(first) + engine_infos(second)
+    return [translator.info]
+
+
+def workstation() -> tuple[str, str]:
+    """(host name, user name), both local calls: no network."""
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "?"
+    return socket.gethostname(), user
+
+
+def _models(job: Job) -> list[dict[str, Any]]:
+    out = [{"role": "translation", "engine": i.engine, "id": i.model_id, "version": i.version,
+            "checksum": i.checksum, "demo": i.demo} for i in engine_infos(job.translator)]
+    return out + list(job.notes.get("models", []))
+
+
+def _settings(job: Job) -> dict[str, Any]:
+    c = job.config
+    return {"source": c.source_lang, "target": c.target_lang, "engine": c.engine,
+            "model": c.model, "format": c.output_format, "glossary": str(c.glossary or "") or None,
+            "device": c.device, "beam": c.beam_size, **job.notes.get("settings", {})}
+
+
+def _input(job: Job) -> dict[str, Any]:
+    doc = job.document
+    path = Path(job.config.input)
+    if doc is not None:
+        return {"path": str(path.resolve()), "sha256": doc.meta.sha256,
+                "format": doc.meta.format, "pages": doc.meta.page_count}
+    return {"path": str(path.resolve()), "sha256": _hash(path) if path.is_file() else ""}
+
+
+def job_record(job: Job, status: str, started: float, duration: float, error: str = ""
+               ) -> dict[str, Any]:
+    """The audit line of a finished (or failed, or cancelled) job."""
+    host, user = workstation()
+    doc = job.document
+    warnings = list(dict.fromkeys((doc.warnings if doc else []) + job.notes.get("warnings", [])))
+    record: dict[str, Any] = {
+        "time": _utc(started), "status": status, "user": user, "host": host,
+        "app_version": __version__, "kind": job.notes.get("kind", "translate"),
+        "input": _input(job),
+        "outputs": [{"path": str(Path(p).resolve()), "sha256": _hash(Path(p))}
+                    for p in job.outputs if Path(p).is_file()],
+        "models": _models(job), "settings": _settings(job),
+        "duration_s": round(duration, 3), "warnings": warnings,
+    }
+    if error:
+        record["error"] = error
+    if job.notes.get("marking"):
+        record["marking"] = job.notes["marking"]
+    if include_text(job.config.extra) and doc is not None:
+        record["text"] = [{"block": b.id, "source": b.text, "target": b.output_text}
+                          for b in doc.blocks if b.text.strip()]
+    return record
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: O_APPEND single writes only
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def append(record: dict[str, Any], path: Path | None = None) -> Path:
+    """Append ``record`` as one line (one ``write`` under an exclusive lock)."""
+    path = Path(path) if path is not None else audit_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        _lock(fd)  # released when the descriptor is closed
+        view = memoryview(line)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return path
+
+
+def record_job(job: Job, status: str, started: float, duration: float, error: str = "") -> None:
+    """Write the job's audit line; never raises (a failure is logged as a warning)."""
+    if not enabled(job.config.extra):
+        return
+    try:
+        append(job_record(job, status, started, duration, error))
+    except Exception as exc:
+        log.warning("Could not write the audit line: %s", exc)
+
+
+@dataclass
+class ReadResult:
+    records: list[dict[str, Any]]
+    bad_lines: int = 0
+
+
+def parse_since(text: str) -> datetime:
+    """``2026-01-31`` or an ISO 8601 date-time (UTC when no zone is given)."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _time(record: dict[str, Any]) -> datetime | None:
+    try:
+        return parse_since(str(record["time"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def iter_lines(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        yield from fh
+
+
+def read(path: Path | None = None, since: datetime | None = None) -> ReadResult:
+    """The records of the trail (oldest first), from ``since`` on; bad lines counted."""
+    path = Path(path) if path is not None else audit_path()
+    result = ReadResult([])
+    if not path.is_file():
+        return result
+    for line in iter_lines(path):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            result.bad_lines += 1
+            continue
+        if not isinstance(record, dict):
+            result.bad_lines += 1
+            continue
+        when = _time(record)
+        if since is not None and (when is None or when < since):
+            continue
+        result.records.append(record)
+    return result
