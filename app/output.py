@@ -34,17 +34,18 @@ def atomic_path(target: Path, source: Path | None = None, overwrite: bool = Fals
     """Yield a temporary path; on success it replaces ``target``, on failure it is removed."""
     target = Path(target)
     check_target(target, source, overwrite)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f"{target.suffix}.part",
-                                    dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.",
+                                        suffix=f"{target.suffix}.part", dir=target.parent)
+    except OSError as exc:  # writable in name only: read-only mount, quota, ACL, full disk
+        raise OutputError(f"Could not write {target.name}: {exc.strerror or exc}") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        if target.exists() and not overwrite:  # appeared while we were working
-            raise OutputExists(f"{target} appeared while writing; not overwritten.")
-        os.replace(tmp, target)
+        _publish(tmp, target, overwrite)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OutputError):
@@ -54,6 +55,24 @@ def atomic_path(target: Path, source: Path | None = None, overwrite: bool = Fals
         tmp.unlink(missing_ok=True)
         raise
     log.info("Wrote %s", target)
+
+
+def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
+    """Move the finished file into place.  Without ``overwrite``, a hard link refuses an
+    existing target atomically, so two jobs racing for one name cannot both win."""
+    if overwrite:
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise OutputExists(f"{target} appeared while writing; not overwritten.") from None
+    except OSError:  # no hard links on this file system (FAT, some shares): best effort
+        if target.exists():
+            raise OutputExists(f"{target} appeared while writing; not overwritten.") from None
+        os.replace(tmp, target)
+        return
+    tmp.unlink()
 
 
 def write_atomic(target: Path, write: Callable[[Path], object], source: Path | None = None,

@@ -17,14 +17,40 @@ from app.hashing import sha256_file
 log = logging.getLogger(__name__)
 
 
+# Main-part content types python-docx does not open itself: macro-enabled and templates.
+_OTHER_MAIN_TYPES = (
+    "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+)
+_MACRO_RELS = ("/vbaProject", "/wordVbaData", "/keyMapCustomizations", "/attachedToolbars")
+
+
 def open_docx(path: Path):  # type: ignore[no-untyped-def]
-    """Open with python-docx after the package passed the safety checks."""
-    import docx
+    """Open with python-docx after the package passed the safety checks.
+
+    A .docm/.dotx/.dotm opens as a plain document: its main part takes the .docx content
+    type and its macro project is unlinked, so a written copy is a macro-free .docx.
+    """
+    from docx.opc.constants import CONTENT_TYPE as CT
+    from docx.opc.part import PartFactory
+    from docx.oxml.ns import qn
+    from docx.package import Package
+    from docx.parts.document import DocumentPart
 
     check_docx_package(path)
     register_parts()
+    for content_type in _OTHER_MAIN_TYPES:
+        PartFactory.part_type_for.setdefault(content_type, DocumentPart)
     try:
-        return docx.Document(str(path))
+        part = Package.open(str(path)).main_document_part
+        if not isinstance(part, DocumentPart) or part.element.tag != qn("w:document"):
+            raise ValueError(f"its main part is not a document: {part.partname}")
+        if part.content_type != CT.WML_DOCUMENT_MAIN:
+            part._content_type = CT.WML_DOCUMENT_MAIN
+            for rid in [r for r, rel in part.rels.items() if rel.reltype.endswith(_MACRO_RELS)]:
+                part.rels.pop(rid)
+        return part.document
     except Exception as exc:  # python-docx raises many unrelated types on bad input
         raise CorruptDocument(f"The file is not a valid Word document ({exc}).") from exc
 
