@@ -19,6 +19,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PASSERELLE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("PASSERELLE_MODELS", raising=False)
     monkeypatch.delenv("PASSERELLE_SHARED_MODELS", raising=False)
+    # Hide the demo LLM prepared beside the app: these tests start from an empty store.
+    monkeypatch.setenv("PASSERELLE_PREPARED_MODELS", str(tmp_path / "no-prepared-models"))
     return tmp_path / "data"
 
 
