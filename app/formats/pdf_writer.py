@@ -108,11 +108,25 @@ def _stamp(page: pymupdf.Page, overlay: pymupdf.Document, index: int) -> None:
             page.set_rotation(rotation)
 
 
+def strip_active_content(pdf: pymupdf.Document) -> None:
+    """Never pass on active content: document scripts and embedded files are removed."""
+    for name in pdf.embfile_names():
+        pdf.embfile_del(name)
+    catalog = pdf.pdf_catalog()
+    for key in ("OpenAction", "AA", "AF", "Names/JavaScript", "Names/EmbeddedFiles"):
+        if pdf.xref_get_key(catalog, key)[0] != "null":
+            pdf.xref_set_key(catalog, key, "null")
+    pdf.scrub(attached_files=True, clean_pages=False, embedded_files=True, hidden_text=False,
+              javascript=True, metadata=False, redactions=False, remove_links=False,
+              reset_fields=False, reset_responses=False, thumbnails=False, xml_metadata=False)
+
+
 def save_compact(pdf: pymupdf.Document, out: Path) -> None:
     """Deduplicate, subset the fonts and compress, then write ``out``."""
     data = pdf.tobytes(garbage=3, deflate=True)
     compact = pymupdf.open("pdf", data)
     try:
+        strip_active_content(compact)
         compact.subset_fonts()
         compact.ez_save(str(out), garbage=3, deflate=True)
     finally:

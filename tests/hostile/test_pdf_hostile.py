@@ -186,9 +186,16 @@ def test_scanned_page_among_text_pages_is_flagged_not_an_error(inbox, capsys,  #
 def test_javascript_and_embedded_file_are_ignored(inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     marker = inbox.parent / "script-ran"
     pdf = corpus.active_content_pdf(inbox / "actif.pdf", marker)
-    err, _out = _succeeds(pdf, capsys, monkeypatch, "--from", "fr")
+    err, out = _succeeds(pdf, capsys, monkeypatch, "--from", "fr")
     lines = err.splitlines()
     assert "warning: The PDF contains JavaScript: it was ignored (never run)." in lines
+    import pikepdf
+
+    with pikepdf.open(out) as translated:  # active content is not passed on
+        root = translated.Root
+        assert "/OpenAction" not in root and "/AF" not in root
+        names = root.get("/Names")
+        assert names is None or ("/JavaScript" not in names and "/EmbeddedFiles" not in names)
     assert "warning: The PDF has 1 embedded file(s): ignored." in lines
     assert not marker.exists()
     assert not list(inbox.parent.rglob("payload*")), "the embedded file was never extracted"
