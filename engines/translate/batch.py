@@ -8,15 +8,125 @@ the sentences that caused it: those blocks are reported, the rest is translated.
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from engines.errors import Cancelled
 from engines.segment import Segment, join_segments, split_sentences
-from engines.translate.base import Translator
+from engines.translate.base import Translator, TranslatorWrapper
 
 log = logging.getLogger(__name__)
+
+Indexed = tuple[int, str]  # (position in the request, translation)
+
+
+@dataclass
+class SentenceNotes:
+    """What the wrapper chain noticed about one sentence (for reports and review)."""
+
+    lost_spans: list[str] = field(default_factory=list)  # protected spans re-inserted
+    glossary_applied: list[str] = field(default_factory=list)
+    glossary_missing: list[str] = field(default_factory=list)
+    from_memory: bool = False
+
+    def merge(self, other: SentenceNotes | None) -> SentenceNotes:
+        if other is not None:
+            self.lost_spans += other.lost_spans
+            self.glossary_applied += other.glossary_applied
+            self.glossary_missing += other.glossary_missing
+            self.from_memory = self.from_memory or other.from_memory
+        return self
+
+
+def stream(translator: Translator, texts: Sequence[str], src: str, tgt: str,
+           cancel: threading.Event | None = None) -> Iterator[Indexed]:
+    """Translations as they complete, as ``(index, text)``; engines that batch by length
+    (:class:`~engines.translate.ct2.CT2Translator`) finish them out of order."""
+    unordered = getattr(translator, "translate_unordered", None)
+    if unordered is not None:
+        return unordered(texts, src, tgt, cancel)  # type: ignore[no-any-return]
+    return enumerate(translator.translate_iter(texts, src, tgt, cancel=cancel))
+
+
+def collect(translator: Translator, texts: Sequence[str], src: str, tgt: str,
+            cancel: threading.Event | None = None,
+            progress: Callable[[int, int], None] | None = None) -> list[str]:
+    """All translations in order; ``progress(done, total)`` follows completions."""
+    total = len(texts)
+    out: list[str | None] = [None] * total
+    done = 0
+    step = max(1, total // 100)
+    for i, text in stream(translator, texts, src, tgt, cancel):
+        out[i] = text
+        done += 1
+        if progress is not None and (done % step == 0 or done == total):
+            progress(done, total)
+    if done < total:
+        raise Cancelled()
+    return [t if t is not None else "" for t in out]
+
+
+def in_order(items: Iterator[Indexed], total: int) -> Iterator[str]:
+    """Re-order a completion stream into request order (buffering what comes early)."""
+    pending: dict[int, str] = {}
+    nxt = 0
+    for i, text in items:
+        pending[i] = text
+        while nxt in pending:
+            yield pending.pop(nxt)
+            nxt += 1
+    if nxt < total:
+        raise Cancelled()
+
+
+def notes_for(translator: Translator, text: str) -> SentenceNotes | None:
+    """The notes a wrapper chain keeps for ``text`` (None when it keeps none)."""
+    fn = getattr(translator, "notes_for", None)
+    return fn(text) if fn is not None else None  # type: ignore[no-any-return]
+
+
+class StreamingWrapper(TranslatorWrapper):
+    """A wrapper that streams: subclasses implement :meth:`translate_unordered`.
+
+    Every entry point (batch, ordered iteration, ``translate_all``) goes through the
+    inner engine's stream once, so the engine still sees the whole request and can
+    sort and batch it by length.  Notes are kept per input sentence of the last call.
+    """
+
+    def __init__(self, inner: Translator) -> None:
+        super().__init__(inner)
+        self._notes: dict[str, SentenceNotes] = {}
+
+    def translate_unordered(self, texts: Sequence[str], src: str, tgt: str,
+                            cancel: threading.Event | None = None) -> Iterator[Indexed]:
+        raise NotImplementedError
+
+    def translate_batch(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
+        return collect(self, texts, src, tgt)
+
+    def translate_iter(self, texts: Sequence[str], src: str, tgt: str,
+                       cancel: threading.Event | None = None,
+                       batch_size: int = 0) -> Iterator[str]:
+        return in_order(self.translate_unordered(texts, src, tgt, cancel), len(texts))
+
+    def translate_all(self, texts: Sequence[str], src: str, tgt: str,
+                      cancel: threading.Event | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> list[str]:
+        return collect(self, texts, src, tgt, cancel, progress)
+
+    def notes_for(self, text: str) -> SentenceNotes | None:
+        return self._notes.get(text)
+
+    def _note(self, text: str, notes: SentenceNotes | None, inner_text: str | None) -> None:
+        """Record ``notes`` for ``text``, with what the inner chain noted for the text
+        it was given (``inner_text``)."""
+        merged = SentenceNotes().merge(notes)
+        if inner_text is not None:
+            merged.merge(notes_for(self.inner, inner_text))
+        if merged != SentenceNotes():
+            self._notes[text] = merged
 
 
 @dataclass
@@ -26,6 +136,8 @@ class TextResult:
     error: str = ""
     sentences: int = 0
     lost_spans: list[str] = field(default_factory=list)
+    glossary_applied: list[str] = field(default_factory=list)
+    glossary_missing: list[str] = field(default_factory=list)
 
 
 def _isolate(translator: Translator, sentences: list[str], src: str, tgt: str,
@@ -45,6 +157,24 @@ def _isolate(translator: Translator, sentences: list[str], src: str, tgt: str,
     return out
 
 
+# Anything that may end a sentence (or a numbered list item) before the end of a text.
+_INNER_BOUNDARY = re.compile(r"[.!?…。！？؟;\n\r]|\d\)")
+_TRAILING = ".!?…。！？؟\"'»”’) \t"
+
+
+def segment(text: str, lang: str | None) -> list[Segment]:
+    """Sentences of ``text``: a text with no possible boundary before its final
+    punctuation (headings, table cells, short paragraphs) is one sentence without
+    asking the segmenter, which costs milliseconds per call; others go to pysbd."""
+    stripped = text.strip()
+    if not stripped:
+        return []
+    if not _INNER_BOUNDARY.search(stripped.rstrip(_TRAILING)):
+        start = text.index(stripped)
+        return [Segment(stripped, text[:start], text[start + len(stripped):])]
+    return split_sentences(text, lang)
+
+
 def translate_texts(
     translator: Translator,
     texts: Sequence[str],
@@ -54,14 +184,14 @@ def translate_texts(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[TextResult]:
     """Translate each text sentence by sentence; whitespace and line breaks are kept."""
-    segmented: list[list[Segment]] = [split_sentences(t, src) for t in texts]
+    segmented: list[list[Segment]] = [segment(t, src) for t in texts]
     unique: list[str] = list(dict.fromkeys(s.text for segs in segmented for s in segs))
     log.info("%d texts, %d sentences (%d unique)", len(texts),
              sum(len(s) for s in segmented), len(unique))
     translated: dict[str, str | Exception] = {}
     try:
-        for sentence, result in zip(unique, translator.translate_all(
-                unique, src, tgt, cancel=cancel, progress=progress), strict=True):
+        for sentence, result in zip(unique, collect(
+                translator, unique, src, tgt, cancel=cancel, progress=progress), strict=True):
             translated[sentence] = result
     except Cancelled:
         raise
@@ -80,6 +210,11 @@ def translate_texts(
         if errors:
             results.append(TextResult(text, ok=False, error=str(errors[0]), sentences=len(segs)))
             continue
+        notes = SentenceNotes()
+        for seg in segs:
+            notes.merge(notes_for(translator, seg.text))
         results.append(TextResult(join_segments(segs, [str(o) for o in outs]),
-                                  sentences=len(segs)))
+                                  sentences=len(segs), lost_spans=notes.lost_spans,
+                                  glossary_applied=notes.glossary_applied,
+                                  glossary_missing=notes.glossary_missing))
     return results

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,8 @@ from typing import Any
 
 from engines.device import DeviceConfig, resolve
 from engines.errors import Cancelled, ModelFormatError, ModelNotFound
-from engines.translate.base import EngineInfo, Translator
+from engines.translate.base import EngineInfo, ProgressFn, Translator
+from engines.translate.batch import Indexed, collect, in_order
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +35,12 @@ class DecodeOptions:
     max_batch_tokens: int = 4096
     max_input_length: int = 256
     max_decoding_length: int = 384
+    min_decoding_length: int = 1
     length_ratio_cap: float = 3.0  # output/input token ratio beyond which we re-decode
+    length_slack: int = 8  # extra output tokens allowed over the ratio (short inputs)
     no_repeat_ngram_size: int = 0
     repetition_penalty: float = 1.0
+    in_flight: int = 0  # batches queued ahead of the running one (0: inter_threads + 1)
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,8 @@ class CT2Translator(Translator):
             "max_input_length": o.max_input_length,
             "max_decoding_length": o.max_decoding_length,
         }
+        if o.min_decoding_length > 1:
+            kwargs["min_decoding_length"] = o.min_decoding_length
         if o.no_repeat_ngram_size:
             kwargs["no_repeat_ngram_size"] = o.no_repeat_ngram_size
         if o.repetition_penalty != 1.0:
@@ -175,7 +182,12 @@ class CT2Translator(Translator):
         return [[token]] * n if token else None
 
     def translate_batch(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
-        return list(self.translate_iter(texts, src, tgt))
+        return collect(self, texts, src, tgt)
+
+    def translate_all(self, texts: Sequence[str], src: str, tgt: str,
+                      cancel: threading.Event | None = None,
+                      progress: ProgressFn | None = None) -> list[str]:
+        return collect(self, texts, src, tgt, cancel, progress)
 
     def translate_iter(
         self,
@@ -185,33 +197,228 @@ class CT2Translator(Translator):
         cancel: threading.Event | None = None,
         batch_size: int = 0,
     ) -> Iterator[str]:
-        """Stream translations in input order (``translate_iterable`` sorts locally)."""
+        """Translations in input order (buffered: batches complete longest first)."""
+        return in_order(self.translate_unordered(texts, src, tgt, cancel), len(texts))
+
+    def translate_unordered(self, texts: Sequence[str], src: str, tgt: str,
+                            cancel: threading.Event | None = None) -> Iterator[Indexed]:
+        """``(index, translation)`` as batches complete.
+
+        The whole request is sorted by length (longest first, as CTranslate2 does) and
+        cut into token-sized batches; a few batches are queued ahead (asynchronous) so
+        the CTranslate2 workers never wait on Python.  Cancel is checked before each
+        batch is queued and after each completes: at most the queued batches finish
+        after it.
+        """
         if not texts:
             return
         tokens = self.encode(texts, src)
-        prefixes = self._prefixes(len(tokens), tgt)
-        results = self._model.translate_iterable(
-            iter(tokens), target_prefix=iter(prefixes) if prefixes else None,
-            **self.decode_kwargs(),
-        )
-        for source_tokens, result in zip(tokens, results, strict=True):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            hyp = result.hypotheses[0]
-            if len(hyp) > self.options.length_ratio_cap * len(source_tokens) + 8:
-                hyp = self._redecode(source_tokens, tgt)
-            yield self.decode(hyp, tgt)
+        batches = plan_batches([len(t) for t in tokens], self.options.max_batch_tokens)
+        depth = self.options.in_flight or self.device.inter_threads + 1
+        queued: deque[tuple[list[int], list[Any]]] = deque()
+        pending = iter(batches)
+        while True:
+            while len(queued) < depth:
+                batch = next(pending, None)
+                if batch is None:
+                    break
+                _check(cancel)
+                queued.append((batch, self._submit([tokens[i] for i in batch], tgt)))
+            if not queued:
+                return
+            batch, futures = queued.popleft()
+            hyps = [list(f.result().hypotheses[0]) for f in futures]
+            for i, hyp in zip(batch, self._guard([tokens[i] for i in batch], hyps, tgt),
+                              strict=True):
+                yield i, self.decode(hyp, tgt)
+            _check(cancel)
+
+    def _cap(self, source_length: int) -> int:
+        """Longest acceptable output for a source of ``source_length`` tokens."""
+        o = self.options
+        return int(o.length_ratio_cap * source_length) + o.length_slack
+
+    def _submit(self, batch: list[list[str]], tgt: str) -> list[Any]:
+        kwargs = self.decode_kwargs()
+        kwargs.update(max_batch_size=0, batch_type="examples", asynchronous=True)
+        # Cap the decoding length from the inputs: one runaway sentence cannot hold the
+        # whole batch for max_decoding_length steps.
+        cap = min(self.options.max_decoding_length, self._cap(max(map(len, batch))) + 1)
+        kwargs["max_decoding_length"] = cap
+        kwargs["min_decoding_length"] = min(self.options.min_decoding_length, cap)
+        return list(self._model.translate_batch(
+            batch, target_prefix=self._prefixes(len(batch), tgt), **kwargs))
+
+    def _guard(self, sources: list[list[str]], hyps: list[list[str]],
+               tgt: str) -> list[list[str]]:
+        """Re-decode the hypotheses that look hallucinated (too long, or repetitive on a
+        short input) with a tight length cap and repeated n-grams blocked."""
+        suspect = [k for k, (s, h) in enumerate(zip(sources, hyps, strict=True))
+                   if len(h) > self._cap(len(s)) or repetitive(s, h)]
+        for k in suspect:
+            hyps[k] = self._redecode(sources[k], tgt)
+        return hyps
 
     def _redecode(self, source_tokens: list[str], tgt: str) -> list[str]:
         """Guard against hallucinated repetitions: cap length and block repeated n-grams."""
         cap = int(self.options.length_ratio_cap * len(source_tokens)) + 4
-        log.warning("Output/input ratio over %.1f; re-decoding with repetition guard",
-                    self.options.length_ratio_cap)
+        log.warning("Suspect output (over %.1f× the input, or repetitive); re-decoding with "
+                    "the repetition guard", self.options.length_ratio_cap)
+        ngram = 2 if len(source_tokens) <= SHORT_INPUT else 3
         result = self._model.translate_batch(
             [source_tokens], target_prefix=self._prefixes(1, tgt), beam_size=self.options.beam_size,
-            max_decoding_length=cap, no_repeat_ngram_size=3, repetition_penalty=1.2,
+            max_decoding_length=cap, no_repeat_ngram_size=ngram, repetition_penalty=1.2,
         )[0]
         return list(result.hypotheses[0])
 
+    # --- Alignment from attention (styled-span projection) -------------------------
+
+    def translate_aligned(
+        self, texts: Sequence[str], src: str, tgt: str
+    ) -> list[tuple[str, list[tuple[int, int, int, int]]]]:
+        """Translate and align: for each text, ``(translation, alignment)`` where each
+        alignment entry ``(tgt_start, tgt_end, src_start, src_end)`` maps a target piece
+        (character span of the translation) to the source piece it attends to most."""
+        if not texts:
+            return []
+        sources = [self._source_pieces(t, src) for t in texts]
+        tokens = [[p for p, _, _ in pieces] for pieces in sources]
+        results = self._model.translate_batch(
+            tokens, target_prefix=self._prefixes(len(tokens), tgt), return_attention=True,
+            beam_size=self.options.beam_size, max_decoding_length=self.options.max_decoding_length,
+        )
+        out = []
+        for pieces, result in zip(sources, results, strict=True):
+            hyp = list(result.hypotheses[0])
+            text = self.decode(hyp, tgt)
+            offsets = self._target_offsets(hyp, tgt)
+            out.append((text, _char_alignment(result.attention[0], offsets, pieces)))
+        return out
+
+    def align(self, sources: Sequence[str], targets: Sequence[str], src: str,
+              tgt: str) -> list[list[tuple[int, int, int, int]]]:
+        """Forced alignment of given translations (decoding constrained to ``targets``)."""
+        if not sources:
+            return []
+        _, sp_tgt = self._tokenizers()
+        src_pieces = [self._source_pieces(t, src) for t in sources]
+        token = language_token(self.layout.scheme, tgt)
+        tgt_pieces = [([(token, 0, 0)] if token else []) + _pieces_with_offsets(sp_tgt, t)
+                      for t in targets]
+        results = self._model.translate_batch(
+            [[p for p, _, _ in s] for s in src_pieces],
+            target_prefix=[[p for p, _, _ in t] for t in tgt_pieces], return_attention=True,
+            beam_size=1, max_decoding_length=max(len(t) for t in tgt_pieces) + 1,
+        )
+        return [_char_alignment(r.attention[0], [(s, e) for _, s, e in t], s_pieces)
+                for r, t, s_pieces in zip(results, tgt_pieces, src_pieces, strict=True)]
+
+    def _source_pieces(self, text: str, src: str) -> list[tuple[str, int, int]]:
+        """Source tokens as :meth:`encode` builds them, with character offsets
+        (special tokens get an empty span)."""
+        sp_src, _ = self._tokenizers()
+        pieces = _pieces_with_offsets(sp_src, text)[: self.options.max_input_length - 2]
+        prefix = language_token(self.layout.scheme, src)
+        return ([(prefix, 0, 0)] if prefix else []) + pieces + [("</s>", len(text), len(text))]
+
+    def _target_offsets(self, hyp: list[str], tgt: str) -> list[tuple[int, int]]:
+        """Character span of each hypothesis piece in the decoded text (a word-initial
+        piece's span leaves out the space it decodes to)."""
+        _, sp_tgt = self._tokenizers()
+        skip = 1 if hyp and hyp[0] == language_token(self.layout.scheme, tgt) else 0
+        offsets = [(0, 0)] * skip
+        prev = 0
+        for i in range(skip, len(hyp)):
+            end = max(prev, len(str(sp_tgt.decode(hyp[skip:i + 1]))))
+            start = prev + 1 if hyp[i].startswith("▁") and i > skip and end > prev else prev
+            offsets.append((min(start, end), end))
+            prev = end
+        return offsets
+
     def close(self) -> None:
         self._model.unload_model()
+
+
+def _pieces_with_offsets(sp: Any, text: str) -> list[tuple[str, int, int]]:
+    """Sentencepiece pieces of ``text`` with character (not byte) offsets."""
+    try:
+        proto = sp.encode(text, out_type="immutable_proto")
+    except (TypeError, ValueError):  # sentencepiece >= 0.2.1 renamed it
+        proto = sp.encode(text, return_type="proto")
+    char_at: dict[int, int] = {}
+    pos = 0
+    for i, ch in enumerate(text):
+        char_at[pos] = i
+        pos += len(ch.encode("utf-8"))
+    char_at[pos] = len(text)
+
+    def to_char(byte: int) -> int:
+        while byte not in char_at and byte > 0:
+            byte -= 1
+        return char_at.get(byte, 0)
+
+    out = []
+    for p in proto.pieces:
+        start, end = to_char(p.begin), to_char(p.end)
+        while start < end and text[start].isspace():  # "▁word" spans its space too
+            start += 1
+        out.append((p.piece, start, end))
+    return out
+
+
+def _char_alignment(attention: Sequence[Sequence[float]], target: Sequence[tuple[int, int]],
+                    source: Sequence[tuple[str, int, int]]) -> list[tuple[int, int, int, int]]:
+    """For each target piece, the source piece with the most attention (special tokens
+    and empty pieces excluded), as character spans."""
+    usable = [j for j, (_, s, e) in enumerate(source) if e > s]
+    out: list[tuple[int, int, int, int]] = []
+    for row, (ts, te) in zip(attention, target, strict=False):
+        if te <= ts or not usable:
+            continue
+        j = max(usable, key=lambda k: row[k] if k < len(row) else -1.0)
+        out.append((ts, te, source[j][1], source[j][2]))
+    return out
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled()
+
+
+def plan_batches(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:
+    """Indices sorted by decreasing length, cut into batches of at most ``max_tokens``
+    source tokens (as CTranslate2's own ``batch_type="tokens"`` rebatching does; a longer
+    single input still gets its own batch)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for i in order:
+        if current and size + lengths[i] > max_tokens:
+            batches.append(current)
+            current, size = [], 0
+        current.append(i)
+        size += lengths[i]
+    if current:
+        batches.append(current)
+    return batches
+
+
+SHORT_INPUT = 8  # source tokens (with </s>) under which repetition is checked
+
+
+def repetitive(source: Sequence[str], hypothesis: Sequence[str], times: int = 3) -> bool:
+    """A short input whose output repeats an n-gram (n ≤ 3) ``times`` in a row, when the
+    source does not: the classic hallucination ("Annexe" → "Annex Annex Annex…")."""
+    if len(source) > SHORT_INPUT:
+        return False
+    return any(_runs(hypothesis, n, times) and not _runs(source, n, times) for n in (1, 2, 3))
+
+
+def _runs(tokens: Sequence[str], n: int, times: int) -> bool:
+    span = n * times
+    for start in range(len(tokens) - span + 1):
+        gram = tokens[start:start + n]
+        if all(tokens[start + k * n:start + (k + 1) * n] == gram for k in range(1, times)):
+            return True
+    return False

@@ -1,0 +1,216 @@
+"""Translation memory: instant re-runs, user corrections first, thread safety, resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from engines.errors import Cancelled
+from engines.translate.base import EngineInfo, Translator
+from engines.translate.batch import collect, translate_texts
+from engines.translate.chain import build_chain
+from engines.translate.memory import (
+    FILE_NAME,
+    USER,
+    MemoryTranslator,
+    TranslationMemory,
+    normalize,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Counting(Translator):
+    """Upper-cases each sentence; counts the sentences it is asked to translate."""
+
+    def __init__(self, model_id: str = "rev") -> None:
+        self.calls = 0
+        self.model_id = model_id
+
+    @property
+    def info(self) -> EngineInfo:
+        return EngineInfo("test", self.model_id)
+
+    def translate_batch(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
+        self.calls += len(texts)
+        return [t.upper() for t in texts]
+
+
+SENTENCES = [f"Phrase numéro {i} du rapport." for i in range(40)]
+
+
+@pytest.fixture
+def memory(tmp_path: Path) -> Iterator[TranslationMemory]:
+    tm = TranslationMemory(tmp_path / FILE_NAME)
+    yield tm
+    tm.close()
+
+
+def test_rerun_is_served_from_memory(memory: TranslationMemory) -> None:
+    engine = Counting()
+    first = MemoryTranslator(engine, memory).translate_batch(SENTENCES, "fr", "en")
+    assert engine.calls == len(SENTENCES)
+    again = MemoryTranslator(engine, memory)
+    second = again.translate_batch(SENTENCES + ["Une nouvelle phrase."], "fr", "en")
+    assert engine.calls == len(SENTENCES) + 1  # only the new sentence reached the engine
+    assert second[:-1] == first and again.hits == len(SENTENCES) and again.misses == 1
+    notes = again.notes_for(SENTENCES[0])
+    assert notes is not None and notes.from_memory
+
+
+def test_keys_are_model_pair_and_normalized_sentence(memory: TranslationMemory) -> None:
+    engine = Counting()
+    MemoryTranslator(engine, memory).translate_batch(["Le  rapport\u00a0est prêt."], "fr", "en")
+    assert normalize("  Le rapport est prêt. ") == normalize("Le  rapport\u00a0est prêt.")
+    MemoryTranslator(engine, memory).translate_batch([" Le rapport est prêt."], "fr", "en")
+    assert engine.calls == 1  # whitespace variants share an entry
+    MemoryTranslator(engine, memory).translate_batch(["Le rapport est prêt."], "fr", "de")
+    other = Counting(model_id="other")
+    MemoryTranslator(other, memory).translate_batch(["Le rapport est prêt."], "fr", "en")
+    assert engine.calls == 2 and other.calls == 1  # another pair, another model: misses
+
+
+def test_user_corrections_win_and_are_never_overwritten(memory: TranslationMemory) -> None:
+    engine = Counting()
+    chain = MemoryTranslator(engine, memory)
+    chain.translate_batch(["Le convoi part."], "fr", "en")
+    memory.add_correction("Le convoi part.", "The convoy leaves.", "fr", "en")
+    assert chain.translate_batch(["Le convoi part."], "fr", "en") == ["The convoy leaves."]
+    # Machine output for the same sentence (another run, a forced store) does not win.
+    memory.store([("Le convoi part.", "machine text")], chain.model_key, "fr", "en")
+    assert chain.translate_batch(["Le convoi part."], "fr", "en") == ["The convoy leaves."]
+    assert engine.calls == 1
+    # Corrections serve every model.
+    other = Counting(model_id="other")
+    assert MemoryTranslator(other, memory).translate_batch(
+        ["Le convoi part."], "fr", "en") == ["The convoy leaves."]
+    assert other.calls == 0 and memory.count(USER) == 1
+
+
+def test_wal_mode_and_default_location(tmp_path: Path) -> None:
+    tm = TranslationMemory.open_default(tmp_path / "data")
+    assert tm.path == tmp_path / "data" / FILE_NAME
+    tm.store([("a", "b")], "m", "fr", "en")
+    mode = sqlite3.connect(tm.path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    tm.close()
+
+
+def test_threads_share_one_memory(memory: TranslationMemory) -> None:
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for k in range(25):
+                memory.store([(f"t{n} s{k}", f"x{k}")], "m", "fr", "en")
+                assert memory.lookup([f"t{n} s{k}"], "m", "fr", "en") == {f"t{n} s{k}": f"x{k}"}
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and memory.count() == 150
+
+
+def test_cancel_keeps_what_was_translated(memory: TranslationMemory) -> None:
+    engine = Counting()
+    cancel = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done >= 10:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        collect(MemoryTranslator(engine, memory, commit_every=4), SENTENCES, "fr", "en",
+                cancel=cancel, progress=progress)
+    stored = memory.count()
+    assert 10 <= stored < len(SENTENCES)
+    engine.calls = 0
+    MemoryTranslator(engine, memory).translate_batch(SENTENCES, "fr", "en")
+    assert engine.calls == len(SENTENCES) - stored
+
+
+def test_chain_model_key_follows_the_glossary(memory: TranslationMemory,
+                                              tmp_path: Path) -> None:
+    from engines.translate.glossary import Glossary, Term
+
+    engine = Counting()
+    build_chain(engine, memory=memory).translate_batch(["Le convoi part."], "fr", "en")
+    glossary = Glossary([Term("convoi", "convoy")])
+    build_chain(engine, memory=memory, glossary=glossary).translate_batch(
+        ["Le convoi part."], "fr", "en")
+    assert engine.calls == 2  # a new glossary does not reuse translations made without it
+
+
+# --- Crash and resume (issue 8) --------------------------------------------------------
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    sys.path.insert(0, {root!r})
+    from engines.translate.base import EngineInfo, Translator
+    from engines.translate.batch import translate_texts
+    from engines.translate.chain import build_chain
+    from engines.translate.memory import TranslationMemory
+
+    class Slow(Translator):
+        info = EngineInfo("test", "rev")
+        def translate_batch(self, texts, src, tgt):
+            time.sleep(0.01 * len(texts))
+            return [t.upper() for t in texts]
+
+    blocks = [f"Paragraphe {{i}} : le convoi numéro {{i}} est arrivé." for i in range(200)]
+    memory = TranslationMemory(Path({db!r}))
+    translate_texts(build_chain(Slow(), memory=memory), blocks, "fr", "en")
+    print("finished")
+""")
+
+
+def _rows(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as con:
+            return int(con.execute("SELECT COUNT(*) FROM tm").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def test_killed_run_resumes_with_only_the_missing_sentences(tmp_path: Path) -> None:
+    db = tmp_path / FILE_NAME
+    script = tmp_path / "child.py"
+    script.write_text(CHILD.format(root=str(ROOT), db=str(db)), encoding="utf-8")
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 60
+    while _rows(db) < 40 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL  # killed mid-run, not finished
+    stored = _rows(db)
+    assert 40 <= stored < 200
+
+    class Rev(Counting):
+        @property
+        def info(self) -> EngineInfo:
+            return EngineInfo("test", "rev")
+
+    engine = Rev()
+    memory = TranslationMemory(db)
+    blocks = [f"Paragraphe {i} : le convoi numéro {i} est arrivé." for i in range(200)]
+    results = translate_texts(build_chain(engine, memory=memory), blocks, "fr", "en")
+    memory.close()
+    assert engine.calls == 200 - stored  # only the sentences the crash lost
+    assert [r.text for r in results] == [b.upper() for b in blocks]
