@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO_LLM := .cache/models/smollm2-135m-instruct-demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint typecheck pytest bench fuzz demo-model qt-syslibs screenshots clean
+.PHONY: run test lint typecheck pytest bench fuzz demo-model qt-syslibs screenshots clean bundle bundle-test wheelhouse
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,3 +55,20 @@ fuzz: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache
+
+# --- installer (installer/README.md): one folder to carry onto an offline workstation ---
+# `make bundle`: PyInstaller one-folder bundle in dist/passerelle (no models inside).
+# `make bundle-test`: build it, then run its smoke tests (not part of `make test`).
+# `make wheelhouse`: every wheel + requirements.lock with hashes, e.g.
+#   make wheelhouse WHEELHOUSE_ARGS="--platform win_amd64 --python-version 311"
+WHEELHOUSE_ARGS ?=
+bundle: $(STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build installer/passerelle.spec
+	$(PY) installer/measure.py --runs 1
+
+bundle-test: bundle
+	PASSERELLE_TEST_BUNDLE=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/installer/test_bundle.py
+
+wheelhouse: $(STAMP)
+	$(PY) installer/build_wheelhouse.py --out wheelhouse $(WHEELHOUSE_ARGS)

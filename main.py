@@ -28,4 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # in the PyInstaller bundle, child processes start here
     sys.exit(main())

@@ -1,22 +1,82 @@
-"""GUI entry point."""
+"""GUI entry point: ``python main.py`` (or ``main.py gui [FILES]``)."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
 import sys
 from pathlib import Path
 
+from app.ui import settings as settings_store
+from app.ui.errors import install_excepthook
+from app.ui.i18n import LanguageManager
+from app.ui.icons import icon
+from app.ui.mainwindow import MainWindow
+from app.ui.qt import QApplication, QCoreApplication, QGuiApplication, Qt, QTimer
+
 log = logging.getLogger(__name__)
+
+EXIT_AFTER_SHOW_ENV = "PASSERELLE_EXIT_AFTER_SHOW"  # quit once the first window is shown
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QCoreApplication.setOrganizationName(settings_store.ORGANIZATION)
+    QCoreApplication.setApplicationName(settings_store.APPLICATION)
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setWindowIcon(icon("app"))
+    return app
+
+
+def preload() -> None:
+    """Import the pipeline's heavy modules now, before the window shows.
+
+    Importing C extensions (lxml, PyMuPDF, CTranslate2) holds the GIL; done on the first
+    job, that would stall the event loop for a few hundred milliseconds.
+    """
+    import app.formats.registry as registry
+    import app.stages  # noqa: F401
+    import engines.segment
+    import engines.translate.batch  # noqa: F401
+
+    registry.output_formats()  # registers the built-in readers and writers
+    # Start-up objects live as long as the application: keep them out of the collector's
+    # full passes, whose pause (all threads, GIL held) would grow with them.
+    gc.collect()
+    gc.freeze()
+
+
+def build_window(files: list[Path] | None = None) -> MainWindow:
+    """The window with the saved settings and UI language; ``files`` are queued."""
+    settings = settings_store.load()
+    languages = LanguageManager()
+    languages.set_language(settings.ui_language)
+    window = MainWindow(settings, languages)
+    if files:
+        window.add_files(list(files))
+    return window
 
 
 def run_gui(files: list[Path]) -> int:
-    from app.ui.qt import QtWidgets
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_app()
+    install_excepthook()
+    from app.ui import isolation
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    window = QtWidgets.QMainWindow()
-    window.setWindowTitle("Passerelle — offline translation")
-    label = QtWidgets.QLabel("Drop documents here (the full window comes with the GUI issue).")
-    window.setCentralWidget(label)
-    window.resize(900, 600)
+    isolation.warm_up()  # the language detector loads in its child while the window opens
+    preload()
+    window = build_window(files)
     window.show()
-    return int(app.exec())
+    if os.environ.get(EXIT_AFTER_SHOW_ENV):  # start-up measurement (installer/measure.py)
+        log.info("First window shown")
+        QTimer.singleShot(0, app.quit)
+    try:
+        return int(app.exec())
+    finally:
+        isolation.shutdown()
