@@ -64,6 +64,8 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     p.add_argument("--out", type=Path, help="output file (default: NAME.LANG.EXT beside the input)")
     p.add_argument("--format", dest="output_format", help="docx, pdf or pdf-bilingual")
     p.add_argument("--password", help="password of an encrypted PDF")
+    p.add_argument("--glossary", type=Path,
+                   help="CSV of enforced terms: source,target[,src_lang,tgt_lang]")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--threads", type=int, default=0)
@@ -83,6 +85,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         model=args.model, output=args.out, output_format=args.output_format,
         overwrite=args.overwrite, password=args.password, device=args.device,
         threads=args.threads, beam_size=args.beam, debug_dump=args.dump,
+        glossary=args.glossary,
     )
     bar = None if args.quiet else ProgressBar()
     job = Job(config=config, progress=bar, translator_factory=translator_factory)

@@ -57,8 +57,11 @@ def cmd_summarize(args: argparse.Namespace) -> int:
             sys.stdout.write(piece)
             sys.stdout.flush()
 
-    result = summarize_document(doc, options, llm=llm, progress=bar, on_text=on_text,
-                                window=args.window)
+    translator = None
+    if llm is None and doc.meta.language and doc.meta.language != args.lang:
+        translator = _optional_translator(args, doc.meta.language)
+    result = summarize_document(doc, options, llm=llm, translator=translator, progress=bar,
+                                on_text=on_text, window=args.window)
     if stream:
         sys.stdout.write("\n\n")
     rendered = (json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
@@ -72,3 +75,17 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0
+
+
+def _optional_translator(args: argparse.Namespace, src: str):  # type: ignore[no-untyped-def]
+    """An installed model to translate an extractive summary, or None."""
+    from app.config import JobConfig
+    from app.engine_select import make_translator
+    from engines.errors import ModelNotFound
+
+    config = JobConfig(input=args.input, target_lang=args.lang, source_lang=src,
+                       device=args.device)
+    try:
+        return make_translator(config, src)
+    except ModelNotFound:
+        return None

@@ -101,7 +101,7 @@ def check(doc: Document) -> FidelityReport:
         else:
             report.styled_spans_target += src_spans
         for flag in b.flags:
-            if flag.startswith(("overflow", "typeset")):  # set by the PDF writer
+            if flag.startswith(("overflow", "typeset", "protected")):  # writers, translate stage
                 report.issues.append(BlockIssue(b.id, flag.split(":", 1)[0], flag,
                                                 b.text[:200]))
     return report

@@ -1,7 +1,7 @@
 """Protected spans: numbers, dates, times, units, codes, references, URLs, e-mails, acronyms.
 
 They must survive translation verbatim.  :func:`find_spans` locates them,
-:func:`mask`/:func:`unmask` swap them for placeholders around an NMT call, and
+engines/translate/protected.py masks them around an NMT call, and
 :func:`missing_spans` reports the ones a translation lost.
 """
 
@@ -104,37 +104,3 @@ def missing_spans(source: str, translation: str, kinds: set[SpanKind] | None = N
 
 NUMERIC_KINDS = {SpanKind.NUMBER, SpanKind.DATE, SpanKind.TIME, SpanKind.CODE,
                  SpanKind.COORDINATE}
-
-_PLACEHOLDER = "⟦{}⟧"
-_PLACEHOLDER_RE = re.compile(r"⟦\s*(\d+)\s*⟧")
-
-
-def mask(text: str, kinds: set[SpanKind] | None = None) -> tuple[str, list[str]]:
-    """Replace protected spans by numbered placeholders; returns (masked, originals)."""
-    originals: list[str] = []
-    out: list[str] = []
-    pos = 0
-    for span in find_spans(text):
-        if kinds is not None and span.kind not in kinds:
-            continue
-        out.append(text[pos:span.start])
-        out.append(_PLACEHOLDER.format(len(originals)))
-        originals.append(span.text)
-        pos = span.end
-    out.append(text[pos:])
-    return "".join(out), originals
-
-
-def unmask(text: str, originals: list[str]) -> tuple[str, list[str]]:
-    """Put the originals back; returns (text, originals whose placeholder was lost)."""
-    seen: set[int] = set()
-
-    def put_back(m: re.Match[str]) -> str:
-        i = int(m.group(1))
-        if i >= len(originals):
-            return ""
-        seen.add(i)
-        return originals[i]
-
-    restored = _PLACEHOLDER_RE.sub(put_back, text)
-    return restored, [o for i, o in enumerate(originals) if i not in seen]
