@@ -136,25 +136,31 @@ class PeakRss:
     def __init__(self, interval: float = 0.02) -> None:
         self.interval = interval
         self.peak_total = self.peak_child = 0.0
-        self.base = psutil.Process().memory_info().rss / 2**20
+        self.base = self._tree_rss()[0] / 2**20  # children already alive count in the base
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
+    @staticmethod
+    def _tree_rss() -> tuple[float, float]:
+        """(RSS of this process and its descendants, largest child RSS) in bytes."""
         me = psutil.Process()
+        total = child_peak = 0.0
+        try:
+            total = me.memory_info().rss
+            for child in me.children(recursive=True):
+                try:
+                    rss = child.memory_info().rss
+                except psutil.Error:
+                    continue
+                total += rss
+                child_peak = max(child_peak, rss)
+        except psutil.Error:
+            pass
+        return total, child_peak
+
+    def _run(self) -> None:
         while not self._stop.is_set():
-            total = child_peak = 0.0
-            try:
-                total = me.memory_info().rss
-                for child in me.children(recursive=True):
-                    try:
-                        rss = child.memory_info().rss
-                    except psutil.Error:
-                        continue
-                    total += rss
-                    child_peak = max(child_peak, rss)
-            except psutil.Error:
-                pass
+            total, child_peak = self._tree_rss()
             self.peak_total = max(self.peak_total, total / 2**20)
             self.peak_child = max(self.peak_child, child_peak / 2**20)
             time.sleep(self.interval)
