@@ -59,7 +59,8 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     p.add_argument("input", type=Path)
     p.add_argument("--to", dest="target", required=True, help="target language (ISO 639-1)")
     p.add_argument("--from", dest="source", help="source language (default: detect)")
-    p.add_argument("--engine", default="auto", help="ct2, pseudo or auto (default)")
+    p.add_argument("--engine", default="auto", choices=["auto", "ct2", "llm", "pseudo"],
+                   help="auto (installed NMT model, default), ct2, llm (prompted LLM) or pseudo")
     p.add_argument("--model", help="model folder or installed model id")
     p.add_argument("--out", type=Path, help="output file (default: NAME.LANG.EXT beside the input)")
     p.add_argument("--format", dest="output_format", help="docx, pdf or pdf-bilingual")

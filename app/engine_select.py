@@ -13,7 +13,7 @@ from engines.translate.base import Translator
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("auto", "ct2", "pseudo")
+ENGINES = ("auto", "ct2", "llm", "pseudo")
 
 
 def open_store() -> ModelStore:
@@ -77,12 +77,26 @@ def _pivot(store: ModelStore, config: JobConfig, src: str, tgt: str) -> Translat
     return PivotTranslator(_load_ct2(a.path, config, a), _load_ct2(b.path, config, b))
 
 
+def _load_llm_translator(config: JobConfig) -> Translator:
+    """Prompted translation through the installed LLM (or ``--model`` naming one)."""
+    from app.llm_select import load_llm
+    from engines.translate.chain import load_glossary
+    from engines.translate.llm import LLMTranslator
+
+    llm = load_llm(config.model, device=config.device, threads=config.threads)
+    if llm.info.demo:
+        log.warning("Translating with %s, a DEMO-quality model", llm.info.model_id)
+    return LLMTranslator(llm, glossary=load_glossary(config.glossary))
+
+
 def make_translator(config: JobConfig, src: str) -> Translator:
     engine = config.engine
     if engine == "pseudo":
         from engines.translate.pseudo import PseudoTranslator
 
         return PseudoTranslator()
+    if engine == "llm":
+        return _load_llm_translator(config)
     if engine not in ("ct2", "auto"):
         raise ModelNotFound(f"Unknown engine '{engine}': choose one of {', '.join(ENGINES)}.")
     tgt = config.target_lang
@@ -112,12 +126,15 @@ def with_chain(engine: Translator, config: JobConfig) -> Translator:
     memory (``data_dir()/memory.sqlite3``; ``extra["memory"] = "off"`` disables it)."""
     if engine.info.engine == "pseudo":
         return engine  # keeps spans by itself; nothing worth remembering
+    llm = engine.info.engine == "llm"  # glossary in the prompt, no placeholders
     from app.config import data_dir
     from engines.translate.chain import build_chain, load_glossary
     from engines.translate.memory import TranslationMemory
 
     memory = (TranslationMemory.open_default(data_dir())
               if config.extra.get("memory", "on") != "off" else None)
+    if llm:
+        return build_chain(engine, memory=memory, protect=False)
     return build_chain(engine, memory=memory, glossary=load_glossary(config.glossary))
 
 

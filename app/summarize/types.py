@@ -8,15 +8,7 @@ from typing import Any
 LENGTHS = ("brief", "standard", "detailed")
 STYLES = ("prose", "bullets")
 
-LANGUAGE_NAMES = {
-    "en": "English", "fr": "French", "de": "German", "ar": "Arabic", "ru": "Russian",
-    "uk": "Ukrainian", "zh": "Chinese", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
-    "nl": "Dutch", "pl": "Polish", "fa": "Persian", "tr": "Turkish", "ja": "Japanese",
-}
-
-
-def language_name(code: str | None) -> str:
-    return LANGUAGE_NAMES.get((code or "en").lower(), code or "English")
+from engines.llm.languages import LANGUAGE_NAMES, language_name  # noqa: F401 - re-exported
 
 
 @dataclass(frozen=True)
