@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engines.llm.languages import LANGUAGE_NAMES, language_name  # noqa: F401 - re-exported
+
 LENGTHS = ("brief", "standard", "detailed")
 STYLES = ("prose", "bullets")
-
-from engines.llm.languages import LANGUAGE_NAMES, language_name  # noqa: F401 - re-exported
 
 
 @dataclass(frozen=True)
