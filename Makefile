@@ -72,3 +72,7 @@ bundle-test: bundle
 
 wheelhouse: $(STAMP)
 	$(PY) installer/build_wheelhouse.py --out wheelhouse $(WHEELHOUSE_ARGS)
+
+# Screenshots of the main window, review, summary and model manager (offscreen Qt).
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from app.ui.qt import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from app.ui.qt import QCoreApplication, QEvent, QLibraryInfo, QLocale, QTranslator
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ class LanguageManager:
                 app.installTranslator(qt_own)
                 self._translators.append(qt_own)
         self.current = code
+        # Deliver the LanguageChange events now, so every label is retranslated on return.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
         log.info("UI language: %s", code)
         return code
 

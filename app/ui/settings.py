@@ -28,6 +28,7 @@ class AppSettings:
     threads: int = 0  # 0: every core
     model_stores: list[str] = field(default_factory=list)  # extra model folders
     target_lang: str = "en"
+    source_lang: str = ""  # "" : detect
     engine: str = "auto"
     model: str = ""  # installed model id or folder; "" picks automatically
     glossary: str = ""  # CSV file
@@ -37,7 +38,8 @@ class AppSettings:
 
     def job_config(self, path: Path, **overrides: object) -> JobConfig:
         config = JobConfig(
-            input=Path(path), target_lang=self.target_lang, engine=self.engine,
+            input=Path(path), target_lang=self.target_lang,
+            source_lang=self.source_lang or None, engine=self.engine,
             model=self.model or None, device=self.device, threads=self.threads,
             glossary=Path(self.glossary) if self.glossary else None,
         )
@@ -50,7 +52,10 @@ class AppSettings:
 
 
 def store() -> QSettings:
-    return QSettings(ORGANIZATION, APPLICATION)
+    """An INI file in the user's config folder (also on Windows: easy to audit and copy);
+    ``QSettings.setPath`` relocates it (tests, portable installs)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION,
+                     APPLICATION)
 
 
 def load(qs: QSettings | None = None) -> AppSettings:

@@ -1,4 +1,4 @@
-"""Background work: every long task runs in a ``QRunnable`` that never touches widgets.
+"""Background work: every long task runs in the thread pool and never touches widgets.
 
 Each worker owns a :class:`WorkerSignals` holder; results reach the GUI thread through
 its queued signals.  Jobs sharing one loaded model pass one at a time through a
@@ -8,20 +8,24 @@ its queued signals.  Jobs sharing one loaded model pass one at a time through a
 from __future__ import annotations
 
 import collections
+import functools
+import inspect
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from app.pipeline import Job, Stage, run
-from app.ui.qt import QObject, QRunnable, Signal
+from app.ui.qt import QCoreApplication, QObject, QThreadPool, QTimer, Signal, Slot, emit
 from engines.errors import Cancelled
 from engines.translate.base import Translator
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.05  # throttle progress signals to about 20 per second
+READ_KEY = "\0read"  # ModelGate key of the reading stages (not a model)
 
 
 class WorkerSignals(QObject):
@@ -30,32 +34,137 @@ class WorkerSignals(QObject):
     Signals:
         progress(float, str): overall fraction 0..1 and a message.
         state(str): a phase name ("reading", "waiting", "translating", "exporting").
+        chunk(str): a piece of streamed text (summaries).
         finished(object): the result.
         failed(object): the exception (``Cancelled`` included; the GUI ignores it quietly).
     """
 
     progress = Signal(float, str)
     state = Signal(str)
+    chunk = Signal(str)
     finished = Signal(object)
     failed = Signal(object)
 
 
-class FunctionWorker(QRunnable):
-    """Run ``fn(report)`` in the pool; ``report(fraction, message)`` emits progress."""
+class FunctionWorker:
+    """Run ``fn(report)`` in the pool; ``report(fraction, message)`` emits progress.
+
+    Workers are plain Python objects whose ``run`` the pool calls (``QThreadPool.start``
+    with a callable): no Python ``QRunnable`` whose C++ side the pool would delete.
+    """
 
     def __init__(self, fn: Callable[[Callable[[float, str], None]], Any]) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self.fn = fn
         self.signals = WorkerSignals()
+        self.done = threading.Event()  # set once run() will not touch the signals again
 
     def run(self) -> None:
         try:
-            result = self.fn(self.signals.progress.emit)
-        except BaseException as exc:
-            self.signals.failed.emit(exc)
+            try:
+                result = self.fn(functools.partial(emit, self.signals.progress))
+            except BaseException as exc:  # handed to the GUI's presenter
+                emit(self.signals.failed, exc)
+            else:
+                emit(self.signals.finished, result)
+        except RuntimeError:  # the receiver went away (window closed, interpreter exiting)
+            log.debug("Worker result dropped: its receiver is gone")
+        finally:
+            self.done.set()
+
+
+Callback = Callable[..., None]
+
+
+class Relay(QObject):
+    """Receives one worker's signals for ``parent`` and dies with it.
+
+    A worker may finish after the widget that started it was closed; because the
+    connections end at this child object, a late result is dropped instead of reaching a
+    deleted widget.  The callbacks are methods of ``parent``, held through weak
+    references: a child that kept its parent's Python wrapper alive would free that
+    wrapper in the middle of the parent's C++ destructor.  ``context`` values are passed
+    first to every callback.  After ``finished`` or ``failed`` the relay deletes itself
+    and the signals object, once the worker is done with them.
+    """
+
+    def __init__(self, parent: QObject, signals: WorkerSignals, done: threading.Event,
+                 callbacks: dict[str, Callback], context: tuple[Any, ...]) -> None:
+        super().__init__(parent)
+        self.signals = signals
+        self._worker_done = done
+        self._context = context
+        self._callbacks = {name: _weak(cb) for name, cb in callbacks.items()}
+        signals.finished.connect(self._on_finished)
+        signals.failed.connect(self._on_failed)
+        signals.progress.connect(self._on_progress)
+        signals.state.connect(self._on_state)
+        signals.chunk.connect(self._on_chunk)
+
+    def _call(self, name: str, *args: Any) -> None:
+        ref = self._callbacks.get(name)
+        callback = ref() if ref is not None else None
+        if callback is not None:
+            callback(*self._context, *args)
+
+    @Slot(float, str)
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self._call("progress", fraction, message)
+
+    @Slot(str)
+    def _on_state(self, state: str) -> None:
+        self._call("state", state)
+
+    @Slot(str)
+    def _on_chunk(self, text: str) -> None:
+        self._call("chunk", text)
+
+    @Slot(object)
+    def _on_finished(self, result: object) -> None:
+        try:
+            self._call("done", result)
+        finally:
+            self._release()
+
+    @Slot(object)
+    def _on_failed(self, exc: BaseException) -> None:
+        try:
+            self._call("failed", exc)
+        finally:
+            self._release()
+
+    @Slot()
+    def _release(self) -> None:
+        """Delete the relay and the signals once the worker's last ``emit`` has returned:
+        deleting a sender while another thread is inside its emit would crash."""
+        if self._worker_done.is_set():
+            self.signals.deleteLater()
+            self.deleteLater()
         else:
-            self.signals.finished.emit(result)
+            QTimer.singleShot(5, self._release)
+
+
+def _weak(callback: Callback) -> Callable[[], Callback | None]:
+    if inspect.ismethod(callback):
+        return weakref.WeakMethod(callback)
+    return lambda: callback
+
+
+def start(worker: FunctionWorker | TranslateWorker, parent: QObject, on_done: Callback,
+          on_failed: Callback, *, context: tuple[Any, ...] = (),
+          pool: QThreadPool | None = None, on_progress: Callback | None = None,
+          on_state: Callback | None = None, on_chunk: Callback | None = None) -> Relay:
+    """Start ``worker`` in ``pool`` (the global one by default), reporting to methods of
+    ``parent`` (never lambdas that capture it: see :class:`Relay`)."""
+    callbacks = {"done": on_done, "failed": on_failed}
+    for name, cb in (("progress", on_progress), ("state", on_state), ("chunk", on_chunk)):
+        if cb is not None:
+            callbacks[name] = cb
+    relay = Relay(parent, worker.signals, worker.done, callbacks, context)
+    # The application owns the signals object until the relay deletes it: a closed window
+    # never deletes it under a running worker, and it always dies on the GUI thread.
+    worker.signals.setParent(QCoreApplication.instance())
+    (pool or QThreadPool.globalInstance()).start(worker.run)
+    return relay
 
 
 def split_stages(stages: list[Stage]) -> tuple[list[Stage], list[Stage], list[Stage]]:
@@ -147,19 +256,19 @@ def gate_key(job: Job) -> str:
     return f"{job.config.engine}:{job.config.model or ''}"
 
 
-class TranslateWorker(QRunnable):
+class TranslateWorker:
     """Reads and translates one document, stopping before the export.
 
-    The prepare stages (extract, detect) run freely; the model stages (translate, verify)
-    run inside the :class:`ModelGate` for this job's model.
+    The prepare stages (extract, detect) pass one job at a time through the gate's
+    reading key, the model stages (translate, verify) through the key of this job's
+    model: reading the next document overlaps the translation of the current one.
     """
 
     def __init__(self, job: Job, stages: list[Stage], gate: ModelGate, ticket: int) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self.job, self.gate, self.ticket = job, gate, ticket
         self.prepare, self.model, _ = split_stages(stages)
         self.signals = WorkerSignals()
+        self.done = threading.Event()
         self._last_emit = 0.0
 
     def _progress(self, offset: float, scale: float) -> Callable[[float, str], None]:
@@ -168,7 +277,7 @@ class TranslateWorker(QRunnable):
             if fraction < 1.0 and now - self._last_emit < PROGRESS_INTERVAL_S:
                 return
             self._last_emit = now
-            self.signals.progress.emit(offset + scale * fraction, message)
+            emit(self.signals.progress, offset + scale * fraction, message)
         return report
 
     def run(self) -> None:
@@ -177,14 +286,20 @@ class TranslateWorker(QRunnable):
         w_model = sum(s.weight for s in self.model)
         share = w_prep / ((w_prep + w_model) or 1.0)
         try:
-            self.signals.state.emit("reading")
+            emit(self.signals.state, "reading")
             job.progress = self._progress(0.0, share)
-            run(job, self.prepare)
-            self.signals.state.emit("waiting")
+            # One document is read at a time: python-docx parses with one module-level
+            # lxml parser, which must not be used by two threads at once.
+            self.gate.enter(READ_KEY, self.ticket, job.cancel)
+            try:
+                run(job, self.prepare)
+            finally:
+                self.gate.leave(READ_KEY, self.ticket)
+            emit(self.signals.state, "waiting")
             key = gate_key(job)
             self.gate.enter(key, self.ticket, job.cancel)
             try:
-                self.signals.state.emit("translating")
+                emit(self.signals.state, "translating")
                 job.progress = self._progress(share, 1.0 - share)
                 run(job, self.model)
             finally:
@@ -192,8 +307,9 @@ class TranslateWorker(QRunnable):
         except BaseException as exc:
             if not isinstance(exc, Cancelled):
                 log.info("Job %s failed: %s", job.config.input.name, exc)
-            self.signals.failed.emit(exc)
+            emit(self.signals.failed, exc)
         else:
-            self.signals.finished.emit(job)
+            emit(self.signals.finished, job)
         finally:
             job.progress = None
+            self.done.set()

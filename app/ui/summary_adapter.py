@@ -1,0 +1,126 @@
+"""Seam between the summary pane and the summarizer (``app.summarize``).
+
+The pane talks only to :func:`summarize`, :func:`availability` and :func:`llm_status`;
+the LLM is loaded here, in the calling worker, and kept for the next summary.  When the
+summarizer module is absent the pane says so plainly: no result is ever invented here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.document import Document
+from app.errors import ConfigError
+from engines.translate.base import Translator
+
+log = logging.getLogger(__name__)
+
+MODULE = "app.summarize"
+LENGTHS = ("brief", "standard", "detailed")
+STYLES = ("prose", "bullets")
+ENGINES = ("auto", "llm", "extractive")
+
+_llm_lock = threading.Lock()
+_llm_cache: dict[tuple[str, str, int], Any] = {}
+
+
+class SummarizerUnavailable(ConfigError):
+    title = "Summaries unavailable"
+
+
+@dataclass
+class SummaryRequest:
+    language: str = "en"
+    length: str = "standard"
+    style: str = "prose"
+    engine: str = "auto"  # auto: the LLM when one is installed, else extractive
+    device: str = "auto"
+    threads: int = 0
+
+
+@dataclass
+class KeyFact:
+    label: str
+    value: str
+
+
+@dataclass
+class SummaryOutput:
+    text: str
+    facts: list[KeyFact] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)  # numbers not found in the source
+    warnings: list[str] = field(default_factory=list)
+    engine: str = ""
+    model_id: str = ""
+    demo: bool = False
+    extractive: bool = False  # sentences quoted from the document
+
+
+def availability() -> tuple[bool, str]:
+    """(available, reason when not)."""
+    try:
+        found = importlib.util.find_spec(MODULE) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        return False, ("the summarizer is not part of this build (module app.summarize is "
+                       "missing), so no summary can be produced.")
+    return True, ""
+
+
+def llm_status() -> tuple[bool, str, bool]:
+    """(an LLM is installed, its id, demo quality); reads the model store: use a worker."""
+    try:
+        from app.llm_select import resolve_llm
+        from engines.errors import ModelNotFound
+    except ImportError:
+        return False, "", False
+    try:
+        _path, model_id, demo = resolve_llm(None)
+    except ModelNotFound:
+        return False, "", False
+    return True, model_id, demo
+
+
+def _load_llm(request: SummaryRequest) -> Any:
+    from app.llm_select import load_llm
+
+    key = ("", request.device, request.threads)
+    with _llm_lock:
+        if key not in _llm_cache:
+            _llm_cache.clear()
+            _llm_cache[key] = load_llm(None, device=request.device, threads=request.threads)
+        return _llm_cache[key]
+
+
+def summarize(doc: Document, request: SummaryRequest, on_text: Callable[[str], None],
+              cancel: threading.Event, translator: Translator | None = None,
+              progress: Callable[[float, str], None] | None = None) -> SummaryOutput:
+    """Summarize ``doc`` (call from a worker); the LLM streams text through ``on_text``."""
+    ok, reason = availability()
+    if not ok:
+        raise SummarizerUnavailable(reason)
+    from app.summarize import SummaryOptions, summarize_document
+
+    use_llm = request.engine == "llm" or (request.engine == "auto" and llm_status()[0])
+    llm = _load_llm(request) if use_llm else None
+    options = SummaryOptions(lang=request.language, length=request.length, style=request.style)
+    result = summarize_document(doc, options, llm=llm, translator=translator, cancel=cancel,
+                                progress=progress, on_text=on_text)
+    return convert(result)
+
+
+def convert(result: Any) -> SummaryOutput:
+    facts = [KeyFact(str(k), "; ".join(str(v) for v in values))
+             for k, values in (result.key_facts or {}).items() if values]
+    unsupported = [f"{u.text} — “{u.context}”" if getattr(u, "context", "") else str(u.text)
+                   for u in result.unsupported]
+    return SummaryOutput(
+        text=result.text, facts=facts, unsupported=unsupported, warnings=list(result.warnings),
+        engine=result.engine, model_id=result.model_id, demo=bool(result.demo),
+        extractive=result.engine == "extractive")

@@ -1,0 +1,984 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="fr_FR">
+<context>
+    <name>DropZone</name>
+    <message>
+        <source>Drop documents or folders here</source>
+        <translation>Déposez ici des documents ou des dossiers</translation>
+    </message>
+    <message>
+        <source>Word (.docx) and PDF files. Nothing leaves this computer.</source>
+        <translation>Fichiers Word (.docx) et PDF. Rien ne quitte cet ordinateur.</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>Ouvrir…</translation>
+    </message>
+    <message>
+        <source>Choose documents to translate (Ctrl+O)</source>
+        <translation>Choisir les documents à traduire (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Drop zone for documents</source>
+        <translation>Zone de dépôt des documents</translation>
+    </message>
+    <message>
+        <source>Open documents</source>
+        <translation>Ouvrir des documents</translation>
+    </message>
+</context>
+<context>
+    <name>Engines</name>
+    <message>
+        <source>Automatic (installed models)</source>
+        <translation>Automatique (modèles installés)</translation>
+    </message>
+    <message>
+        <source>Installed translation model</source>
+        <translation>Modèle de traduction installé</translation>
+    </message>
+    <message>
+        <source>Pseudo preview (layout test)</source>
+        <translation>Pseudo-aperçu (test de mise en page)</translation>
+    </message>
+    <message>
+        <source>LLM (demo quality)</source>
+        <translation>LLM (qualité démo)</translation>
+    </message>
+    <message>
+        <source> (demo quality)</source>
+        <translation> (qualité démo)</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorDialog</name>
+    <message>
+        <source>Error</source>
+        <translation>Erreur</translation>
+    </message>
+    <message>
+        <source>Technical details</source>
+        <translation>Détails techniques</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Détails</translation>
+    </message>
+    <message>
+        <source>Open the log folder</source>
+        <translation>Ouvrir le dossier du journal</translation>
+    </message>
+    <message>
+        <source>Passerelle hit an unexpected problem. Your documents are safe; the details below help the support team.</source>
+        <translation>Passerelle a rencontré un problème inattendu. Vos documents ne sont pas touchés ; les détails ci-dessous aideront le support.</translation>
+    </message>
+    <message>
+        <source>A log was written to %1.</source>
+        <translation>Un journal a été écrit dans %1.</translation>
+    </message>
+</context>
+<context>
+    <name>Export</name>
+    <message>
+        <source>Replace the file?</source>
+        <translation>Remplacer le fichier ?</translation>
+    </message>
+    <message>
+        <source>%1 already exists. Replace it?</source>
+        <translation>%1 existe déjà. Le remplacer ?</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <source>Export the translation</source>
+        <translation>Exporter la traduction</translation>
+    </message>
+    <message>
+        <source>Output format</source>
+        <translation>Format de sortie</translation>
+    </message>
+    <message>
+        <source>Output file</source>
+        <translation>Fichier de sortie</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Parcourir…</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Exporter</translation>
+    </message>
+    <message>
+        <source>Format:</source>
+        <translation>Format :</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>Fichier :</translation>
+    </message>
+    <message>
+        <source>Export to</source>
+        <translation>Exporter vers</translation>
+    </message>
+</context>
+<context>
+    <name>ExportNotice</name>
+    <message>
+        <source>Open folder</source>
+        <translation>Ouvrir le dossier</translation>
+    </message>
+    <message>
+        <source>Open the folder of the exported file</source>
+        <translation>Ouvrir le dossier du fichier exporté</translation>
+    </message>
+    <message>
+        <source>Exported: %1</source>
+        <translation>Exporté : %1</translation>
+    </message>
+</context>
+<context>
+    <name>FactsModel</name>
+    <message>
+        <source>Fact</source>
+        <translation>Fait</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Valeur</translation>
+    </message>
+</context>
+<context>
+    <name>Formats</name>
+    <message>
+        <source>Word document (DOCX)</source>
+        <translation>Document Word (DOCX)</translation>
+    </message>
+    <message>
+        <source>Translated PDF (same layout)</source>
+        <translation>PDF traduit (même mise en page)</translation>
+    </message>
+    <message>
+        <source>Bilingual PDF (side by side)</source>
+        <translation>PDF bilingue (côte à côte)</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>Rapport</translation>
+    </message>
+</context>
+<context>
+    <name>JobController</name>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Annulation…</translation>
+    </message>
+    <message>
+        <source>Translated; review it, then export</source>
+        <translation>Traduit ; relisez puis exportez</translation>
+    </message>
+</context>
+<context>
+    <name>JobQueueModel</name>
+    <message>
+        <source>File</source>
+        <translation>Fichier</translation>
+    </message>
+    <message>
+        <source>Pages</source>
+        <translation>Pages</translation>
+    </message>
+    <message>
+        <source>Languages</source>
+        <translation>Langues</translation>
+    </message>
+    <message>
+        <source>Engine</source>
+        <translation>Moteur</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Progression</translation>
+    </message>
+    <message>
+        <source>Time left</source>
+        <translation>Temps restant</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>Actions</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>En attente</translation>
+    </message>
+    <message>
+        <source>Reading</source>
+        <translation>Lecture</translation>
+    </message>
+    <message>
+        <source>Waiting for the model</source>
+        <translation>Attente du modèle</translation>
+    </message>
+    <message>
+        <source>Translating</source>
+        <translation>Traduction</translation>
+    </message>
+    <message>
+        <source>Ready to review</source>
+        <translation>Prêt à relire</translation>
+    </message>
+    <message>
+        <source>Exporting</source>
+        <translation>Export</translation>
+    </message>
+    <message>
+        <source>Exported</source>
+        <translation>Exporté</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Échec</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Annulé</translation>
+    </message>
+</context>
+<context>
+    <name>Languages</name>
+    <message>
+        <source>English</source>
+        <translation>anglais</translation>
+    </message>
+    <message>
+        <source>French</source>
+        <translation>français</translation>
+    </message>
+    <message>
+        <source>German</source>
+        <translation>allemand</translation>
+    </message>
+    <message>
+        <source>Spanish</source>
+        <translation>espagnol</translation>
+    </message>
+    <message>
+        <source>Italian</source>
+        <translation>italien</translation>
+    </message>
+    <message>
+        <source>Portuguese</source>
+        <translation>portugais</translation>
+    </message>
+    <message>
+        <source>Dutch</source>
+        <translation>néerlandais</translation>
+    </message>
+    <message>
+        <source>Arabic</source>
+        <translation>arabe</translation>
+    </message>
+    <message>
+        <source>Russian</source>
+        <translation>russe</translation>
+    </message>
+    <message>
+        <source>Ukrainian</source>
+        <translation>ukrainien</translation>
+    </message>
+    <message>
+        <source>Chinese</source>
+        <translation>chinois</translation>
+    </message>
+    <message>
+        <source>Persian</source>
+        <translation>persan</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Passerelle — offline translation</source>
+        <translation>Passerelle — traduction hors ligne</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>File d&apos;attente</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>Relecture</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Résumé</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>Ouvrir…</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Exporter…</translation>
+    </message>
+    <message>
+        <source>Cancel job</source>
+        <translation>Annuler la tâche</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Relancer</translation>
+    </message>
+    <message>
+        <source>Clear finished</source>
+        <translation>Effacer les terminées</translation>
+    </message>
+    <message>
+        <source>Models…</source>
+        <translation>Modèles…</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>Paramètres…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Quitter</translation>
+    </message>
+    <message>
+        <source>Next flagged block</source>
+        <translation>Bloc signalé suivant</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Fichier</translation>
+    </message>
+    <message>
+        <source>&amp;Jobs</source>
+        <translation>&amp;Tâches</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Affichage</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>&amp;Outils</translation>
+    </message>
+    <message>
+        <source>Interface language</source>
+        <translation>Langue de l&apos;interface</translation>
+    </message>
+    <message>
+        <source>Translate from:</source>
+        <translation>Traduire de :</translation>
+    </message>
+    <message>
+        <source>to:</source>
+        <translation>vers :</translation>
+    </message>
+    <message>
+        <source>Detect</source>
+        <translation>Détecter</translation>
+    </message>
+    <message>
+        <source>Engine:</source>
+        <translation>Moteur :</translation>
+    </message>
+    <message>
+        <source>Target language</source>
+        <translation>Langue cible</translation>
+    </message>
+    <message>
+        <source>Source language</source>
+        <translation>Langue source</translation>
+    </message>
+    <message>
+        <source>Translation engine</source>
+        <translation>Moteur de traduction</translation>
+    </message>
+    <message>
+        <source>Main toolbar</source>
+        <translation>Barre d&apos;outils principale</translation>
+    </message>
+    <message>
+        <source>Translation options</source>
+        <translation>Options de traduction</translation>
+    </message>
+    <message>
+        <source>Device: %1</source>
+        <translation>Matériel : %1</translation>
+    </message>
+    <message>
+        <source>detecting…</source>
+        <translation>détection…</translation>
+    </message>
+    <message>
+        <source>Model: %1</source>
+        <translation>Modèle : %1</translation>
+    </message>
+    <message>
+        <source>No Word or PDF document found.</source>
+        <translation>Aucun document Word ou PDF trouvé.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n document(s) added</source>
+        <translation>
+            <numerusform>%n document ajouté</numerusform>
+            <numerusform>%n documents ajoutés</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open documents</source>
+        <translation>Ouvrir des documents</translation>
+    </message>
+    <message>
+        <source>Documents (%1)</source>
+        <translation>Documents (%1)</translation>
+    </message>
+    <message>
+        <source>Select a translated document first.</source>
+        <translation>Sélectionnez d&apos;abord un document traduit.</translation>
+    </message>
+    <message>
+        <source>This document is not translated yet.</source>
+        <translation>Ce document n&apos;est pas encore traduit.</translation>
+    </message>
+    <message>
+        <source>Exported: %1</source>
+        <translation>Exporté : %1</translation>
+    </message>
+</context>
+<context>
+    <name>MissingModelBox</name>
+    <message>
+        <source>Translation model needed</source>
+        <translation>Modèle de traduction nécessaire</translation>
+    </message>
+    <message>
+        <source>Import the model with the model manager, or preview the layout with the pseudo engine (accented fake text, no real translation).</source>
+        <translation>Importez le modèle avec le gestionnaire de modèles, ou prévisualisez la mise en page avec le pseudo-moteur (faux texte accentué, sans vraie traduction).</translation>
+    </message>
+    <message>
+        <source>Open the model manager</source>
+        <translation>Ouvrir le gestionnaire de modèles</translation>
+    </message>
+    <message>
+        <source>Use the LLM (demo quality)</source>
+        <translation>Utiliser le LLM (qualité démo)</translation>
+    </message>
+    <message>
+        <source>Pseudo preview</source>
+        <translation>Pseudo-aperçu</translation>
+    </message>
+</context>
+<context>
+    <name>ModelListModel</name>
+    <message>
+        <source>Model</source>
+        <translation>Modèle</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Languages</source>
+        <translation>Langues</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Taille</translation>
+    </message>
+    <message>
+        <source>Licence</source>
+        <translation>Licence</translation>
+    </message>
+    <message>
+        <source>Origin</source>
+        <translation>Origine</translation>
+    </message>
+    <message>
+        <source>Integrity (SHA-256)</source>
+        <translation>Intégrité (SHA-256)</translation>
+    </message>
+    <message>
+        <source>DEMO QUALITY</source>
+        <translation>QUALITÉ DÉMO</translation>
+    </message>
+    <message>
+        <source>shared, read-only</source>
+        <translation>partagé, lecture seule</translation>
+    </message>
+    <message>
+        <source>Translation</source>
+        <translation>Traduction</translation>
+    </message>
+    <message>
+        <source>LLM</source>
+        <translation>LLM</translation>
+    </message>
+    <message>
+        <source>Not checked</source>
+        <translation>Non vérifié</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>Vérifié</translation>
+    </message>
+    <message>
+        <source>FAILED</source>
+        <translation>ÉCHEC</translation>
+    </message>
+</context>
+<context>
+    <name>ModelManagerDialog</name>
+    <message>
+        <source>Models</source>
+        <translation>Modèles</translation>
+    </message>
+    <message>
+        <source>Import file…</source>
+        <translation>Importer un fichier…</translation>
+    </message>
+    <message>
+        <source>Import an .argosmodel package, a model bundle or a .gguf file</source>
+        <translation>Importer un paquet .argosmodel, un lot de modèles ou un fichier .gguf</translation>
+    </message>
+    <message>
+        <source>Import folder…</source>
+        <translation>Importer un dossier…</translation>
+    </message>
+    <message>
+        <source>Import a CTranslate2 model folder</source>
+        <translation>Importer un dossier de modèle CTranslate2</translation>
+    </message>
+    <message>
+        <source>Verify</source>
+        <translation>Vérifier</translation>
+    </message>
+    <message>
+        <source>Check every file against its SHA-256</source>
+        <translation>Contrôler chaque fichier avec son SHA-256</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Supprimer</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Fermer</translation>
+    </message>
+    <message>
+        <source>Installed models</source>
+        <translation>Modèles installés</translation>
+    </message>
+    <message>
+        <source>Models are verified with SHA-256 before use. Models marked DEMO QUALITY are small and for trying the tool only.</source>
+        <translation>Les modèles sont vérifiés par SHA-256 avant usage. Les modèles marqués QUALITÉ DÉMO sont petits et servent seulement à essayer l&apos;outil.</translation>
+    </message>
+    <message>
+        <source>The model store is not available in this build.</source>
+        <translation>Le magasin de modèles n&apos;est pas disponible dans cette version.</translation>
+    </message>
+    <message>
+        <source>Importing %1…</source>
+        <translation>Import de %1…</translation>
+    </message>
+    <message>
+        <source>Imported and verified: %1</source>
+        <translation>Importé et vérifié : %1</translation>
+    </message>
+    <message>
+        <source>checked at import</source>
+        <translation>contrôlé à l&apos;import</translation>
+    </message>
+    <message>
+        <source>%1 files match their SHA-256</source>
+        <translation>%1 fichiers conformes à leur SHA-256</translation>
+    </message>
+    <message>
+        <source>%1 verified</source>
+        <translation>%1 vérifié</translation>
+    </message>
+    <message>
+        <source>Removed %1</source>
+        <translation>%1 supprimé</translation>
+    </message>
+    <message>
+        <source>Import a model</source>
+        <translation>Importer un modèle</translation>
+    </message>
+    <message>
+        <source>Models (*.argosmodel *.gguf *.zip);;All files (*)</source>
+        <translation>Modèles (*.argosmodel *.gguf *.zip);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>Import a model folder</source>
+        <translation>Importer un dossier de modèle</translation>
+    </message>
+    <message>
+        <source>Remove the model?</source>
+        <translation>Supprimer le modèle ?</translation>
+    </message>
+    <message>
+        <source>Remove %1 from this computer?</source>
+        <translation>Supprimer %1 de cet ordinateur ?</translation>
+    </message>
+</context>
+<context>
+    <name>PagePreview</name>
+    <message>
+        <source>Page preview</source>
+        <translation>Aperçu de la page</translation>
+    </message>
+    <message>
+        <source>Preview unavailable</source>
+        <translation>Aperçu indisponible</translation>
+    </message>
+    <message>
+        <source>Page %1 of %2</source>
+        <translation>Page %1 sur %2</translation>
+    </message>
+</context>
+<context>
+    <name>QueueView</name>
+    <message>
+        <source>Job queue</source>
+        <translation>File des tâches</translation>
+    </message>
+</context>
+<context>
+    <name>Review</name>
+    <message>
+        <source>%1/%2 blocks translated</source>
+        <translation>%1/%2 blocs traduits</translation>
+    </message>
+    <message>
+        <source>%1 NOT translated</source>
+        <translation>%1 NON traduits</translation>
+    </message>
+    <message>
+        <source>numbers kept %1/%2</source>
+        <translation>nombres conservés %1/%2</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewModel</name>
+    <message>
+        <source>Source</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>Translation</source>
+        <translation>Traduction</translation>
+    </message>
+    <message>
+        <source>Kept as is: %1</source>
+        <translation>Laissé tel quel : %1</translation>
+    </message>
+    <message>
+        <source>Not translated: %1</source>
+        <translation>Non traduit : %1</translation>
+    </message>
+    <message>
+        <source>Corrected by the reviewer</source>
+        <translation>Corrigé par le relecteur</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPane</name>
+    <message>
+        <source>Export…</source>
+        <translation>Exporter…</translation>
+    </message>
+    <message>
+        <source>Write the translated document (Ctrl+E)</source>
+        <translation>Écrire le document traduit (Ctrl+E)</translation>
+    </message>
+    <message>
+        <source>Next flagged block</source>
+        <translation>Bloc signalé suivant</translation>
+    </message>
+    <message>
+        <source>Go to the next untranslated or flagged block (F8)</source>
+        <translation>Aller au prochain bloc non traduit ou signalé (F8)</translation>
+    </message>
+    <message>
+        <source>Source and translation, block by block</source>
+        <translation>Source et traduction, bloc par bloc</translation>
+    </message>
+    <message>
+        <source>Double-click a translation to correct it</source>
+        <translation>Double-cliquez sur une traduction pour la corriger</translation>
+    </message>
+    <message>
+        <source>Select a translated document in the queue to review it.</source>
+        <translation>Sélectionnez un document traduit dans la file pour le relire.</translation>
+    </message>
+</context>
+<context>
+    <name>RowActions</name>
+    <message>
+        <source>Cancel this job</source>
+        <translation>Annuler cette tâche</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>Run this job again</source>
+        <translation>Relancer cette tâche</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Relancer</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Paramètres</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Automatique</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>Processeur (CPU)</translation>
+    </message>
+    <message>
+        <source>GPU (CUDA)</source>
+        <translation>Carte graphique (CUDA)</translation>
+    </message>
+    <message>
+        <source>All cores</source>
+        <translation>Tous les cœurs</translation>
+    </message>
+    <message>
+        <source>One folder per line (shared, read-only stores)</source>
+        <translation>Un dossier par ligne (magasins partagés, en lecture seule)</translation>
+    </message>
+    <message>
+        <source>Beside the source document</source>
+        <translation>À côté du document source</translation>
+    </message>
+    <message>
+        <source>e.g. DIFFUSION RESTREINTE</source>
+        <translation>p. ex. DIFFUSION RESTREINTE</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>Comme le système</translation>
+    </message>
+    <message>
+        <source>Device:</source>
+        <translation>Matériel :</translation>
+    </message>
+    <message>
+        <source>Detected: %1</source>
+        <translation>Détecté : %1</translation>
+    </message>
+    <message>
+        <source>Threads:</source>
+        <translation>Fils d&apos;exécution :</translation>
+    </message>
+    <message>
+        <source>Model stores:</source>
+        <translation>Magasins de modèles :</translation>
+    </message>
+    <message>
+        <source>Default target language:</source>
+        <translation>Langue cible par défaut :</translation>
+    </message>
+    <message>
+        <source>Glossary (CSV):</source>
+        <translation>Glossaire (CSV) :</translation>
+    </message>
+    <message>
+        <source>Output folder:</source>
+        <translation>Dossier de sortie :</translation>
+    </message>
+    <message>
+        <source>Classification marking:</source>
+        <translation>Mention de classification :</translation>
+    </message>
+    <message>
+        <source>Interface language:</source>
+        <translation>Langue de l&apos;interface :</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>Matériel</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>Fils d&apos;exécution</translation>
+    </message>
+    <message>
+        <source>Model stores</source>
+        <translation>Magasins de modèles</translation>
+    </message>
+    <message>
+        <source>Default target language</source>
+        <translation>Langue cible par défaut</translation>
+    </message>
+    <message>
+        <source>Glossary file</source>
+        <translation>Fichier de glossaire</translation>
+    </message>
+    <message>
+        <source>Output folder</source>
+        <translation>Dossier de sortie</translation>
+    </message>
+    <message>
+        <source>Classification marking</source>
+        <translation>Mention de classification</translation>
+    </message>
+    <message>
+        <source>Interface language</source>
+        <translation>Langue de l&apos;interface</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Parcourir…</translation>
+    </message>
+    <message>
+        <source>Choose a folder</source>
+        <translation>Choisir un dossier</translation>
+    </message>
+    <message>
+        <source>Choose a glossary</source>
+        <translation>Choisir un glossaire</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Fichiers CSV (*.csv)</translation>
+    </message>
+</context>
+<context>
+    <name>SummaryPane</name>
+    <message>
+        <source>LLM</source>
+        <translation>LLM</translation>
+    </message>
+    <message>
+        <source>LLM (none installed)</source>
+        <translation>LLM (aucun installé)</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Automatique</translation>
+    </message>
+    <message>
+        <source>Extractive (quotes the document)</source>
+        <translation>Extractif (cite le document)</translation>
+    </message>
+    <message>
+        <source>Brief</source>
+        <translation>Bref</translation>
+    </message>
+    <message>
+        <source>Standard</source>
+        <translation>Standard</translation>
+    </message>
+    <message>
+        <source>Detailed</source>
+        <translation>Détaillé</translation>
+    </message>
+    <message>
+        <source>Prose</source>
+        <translation>Texte suivi</translation>
+    </message>
+    <message>
+        <source>Bullet points</source>
+        <translation>Liste à puces</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>Langue :</translation>
+    </message>
+    <message>
+        <source>Length:</source>
+        <translation>Longueur :</translation>
+    </message>
+    <message>
+        <source>Style:</source>
+        <translation>Style :</translation>
+    </message>
+    <message>
+        <source>Engine:</source>
+        <translation>Moteur :</translation>
+    </message>
+    <message>
+        <source>Summary language</source>
+        <translation>Langue du résumé</translation>
+    </message>
+    <message>
+        <source>Summary length</source>
+        <translation>Longueur du résumé</translation>
+    </message>
+    <message>
+        <source>Summary style</source>
+        <translation>Style du résumé</translation>
+    </message>
+    <message>
+        <source>Summary engine</source>
+        <translation>Moteur de résumé</translation>
+    </message>
+    <message>
+        <source>Summarize</source>
+        <translation>Résumer</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Arrêter</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Résumé</translation>
+    </message>
+    <message>
+        <source>Key facts</source>
+        <translation>Faits essentiels</translation>
+    </message>
+    <message>
+        <source>Numbers not found in the source (check them)</source>
+        <translation>Nombres absents de la source (à vérifier)</translation>
+    </message>
+    <message>
+        <source>Summaries are unavailable: %1</source>
+        <translation>Résumés indisponibles : %1</translation>
+    </message>
+    <message>
+        <source>Select a translated document in the queue.</source>
+        <translation>Sélectionnez un document traduit dans la file.</translation>
+    </message>
+    <message>
+        <source>extractive: sentences quoted from the document</source>
+        <translation>extractif : phrases citées du document</translation>
+    </message>
+    <message>
+        <source>Summary by %1</source>
+        <translation>Résumé par %1</translation>
+    </message>
+    <message>
+        <source>Summarizing…</source>
+        <translation>Résumé en cours…</translation>
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation>Arrêté.</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Screenshots of the GUI for the README: ``docs/screenshots/*.png``.
+
+Runs the real application offscreen (``QT_QPA_PLATFORM=offscreen``, the default here) or
+under Xvfb (``xvfb-run python scripts/screenshots.py``), in a temporary data folder:
+
+1. imports the real fr→en model of ``../shared/models/fr-en-lohelp-small`` (software
+   documentation only) and the demo LLM when ``make demo-model`` prepared it;
+2. drops the French documents of ``../shared/corpus/real-fr`` (Debian documentation, in
+   the model's domain); without the shared folder, generated documents and the pseudo
+   engine are used instead;
+3. saves ``main-queue.png`` while the queue runs, ``review.png`` (a PDF, with a
+   correction), ``summary.png``, ``model-manager.png`` and ``main-fr.png`` (French UI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SHARED = ROOT.parent / "shared"
+REAL_FR = SHARED / "corpus" / "real-fr"
+LOHELP = SHARED / "models" / "fr-en-lohelp-small"
+SIZE = (1280, 800)
+log = logging.getLogger("screenshots")
+
+
+def wait(app: object, until: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not until():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for: {what}")
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.02)
+
+
+def settle(app: object, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
+def save(widget: object, out: Path, name: str) -> Path:
+    path = out / name
+    widget.grab().save(str(path))  # type: ignore[attr-defined]
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return path
+
+
+def generated_documents(folder: Path) -> list[Path]:
+    import docx
+
+    paths = []
+    texts = [
+        ("note-de-service.docx", "Note de service",
+         ["La réunion de coordination aura lieu le 12 mars 2025 à 9 h 30.",
+          "Chaque service transmet son rapport avant le 5 mars.",
+          "Les effectifs présents sont de 42 agents et 7 officiers."]),
+        ("compte-rendu.docx", "Compte rendu",
+         ["La commission a examiné 18 dossiers au cours de la séance.",
+          "Trois demandes ont été reportées faute de pièces justificatives.",
+          "La prochaine séance est prévue le 2 avril 2025."] * 8),
+    ]
+    for name, title, paragraphs in texts:
+        d = docx.Document()
+        d.add_heading(title, level=1)
+        for p in paragraphs:
+            d.add_paragraph(p)
+        d.save(str(folder / name))
+        paths.append(folder / name)
+    return paths
+
+
+def import_models(demo_llm: Path | None) -> str:
+    """Import the models the screenshots use; returns the engine to select."""
+    from app.engine_select import open_store
+    from engines.importers import ImportOptions, import_model
+
+    store = open_store()
+    engine = "pseudo"
+    if (LOHELP / "model.bin").is_file():
+        import_model(store, LOHELP, ImportOptions(
+            licence="trained for this project (LibreOffice help, MPL-2.0 data)"))
+        engine = "auto"
+    present = {m.id for m in store.installed()}
+    if (demo_llm is not None and (demo_llm / "model.bin").is_file()
+            and demo_llm.name not in present):
+        import_model(store, demo_llm, ImportOptions(demo=True, licence="Apache-2.0"))
+    return engine
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--no-llm", action="store_true", help="extractive summary only")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="passerelle-shots-"))
+    os.environ["PASSERELLE_DATA_DIR"] = str(work / "data")
+
+    from app.llm_select import demo_dir
+    from app.ui import isolation
+    from app.ui.i18n import LanguageManager
+    from app.ui.jobs import JobState
+    from app.ui.main import create_app, preload
+    from app.ui.mainwindow import MainWindow
+    from app.ui.qt import QSettings
+    from app.ui.settings import AppSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work))
+    app = create_app()
+    isolation.warm_up()
+    preload()
+    engine = import_models(None if args.no_llm else demo_dir())
+    docs = work / "documents"
+    docs.mkdir()
+    if REAL_FR.is_dir() and engine == "auto":
+        names = ["ch03.fr.docx", "ch01s02.pdf", "ch01s01s04.docx"]
+        files = [Path(shutil.copy(REAL_FR / n, docs / n)) for n in names]
+    else:
+        files = generated_documents(docs)
+    languages = LanguageManager()
+    # The Debian chapter quotes much English (commands, options): name the source language.
+    window = MainWindow(AppSettings(engine=engine, source_lang="fr", target_lang="en"),
+                        languages)
+    window.resize(*SIZE)
+    window.show()
+    settle(app, 1.0)
+
+    ids = window.add_files(files)
+    queue = window.controller.model
+    wait(app, lambda: any(queue.by_id(i).state is JobState.TRANSLATING
+                          and queue.by_id(i).progress > 0.3 for i in ids), 300,
+         "a job translating")
+    window.queue.setCurrentIndex(queue.index(0, 0))
+    settle(app, 1.2)  # lets the time-left column fill in
+    save(window, args.out, "main-queue.png")
+
+    wait(app, lambda: all(not queue.by_id(i).state.active for i in ids), 900, "all jobs")
+    failed = [queue.by_id(i) for i in ids if queue.by_id(i).state is not JobState.READY]
+    if failed:
+        raise SystemExit(f"jobs failed: {[(f.path.name, f.error) for f in failed]}")
+    pdf = next((i for i in ids if queue.by_id(i).path.suffix == ".pdf"), ids[0])
+    window.show_job(pdf)
+    window.tabs.setCurrentWidget(window.review)
+    review = window.review
+    wait(app, review.rows_sized, 60, "review rows")
+    model = review.model
+    row = min(3, model.rowCount() - 1)
+    review.view.setCurrentIndex(model.index(row, 1))
+    model.setData(model.index(row, 1), model.data(model.index(row, 1)) + " (checked)")
+    flagged = model.flagged_rows()
+    if flagged:
+        review.view.setCurrentIndex(model.index(flagged[0], 1))
+    if review.preview.isVisible():
+        wait(app, lambda: not review.preview.image.pixmap().isNull(), 60, "page preview")
+    settle(app)
+    save(window, args.out, "review.png")
+
+    small = ids[-1]
+    window.show_job(small)
+    window.tabs.setCurrentWidget(window.summary)
+    pane = window.summary
+    wait(app, lambda: pane.llm is not None, 60, "LLM probe")
+    pane._on_run_clicked()
+    wait(app, lambda: pane.result is not None or pane._cancel is None, 900, "summary")
+    settle(app)
+    save(window, args.out, "summary.png")
+
+    dialog = window.open_model_manager()
+    dialog.resize(1100, 360)
+    wait(app, lambda: not dialog.is_busy() and dialog.model.rowCount() > 0, 60, "models")
+    for r in range(dialog.model.rowCount()):
+        dialog.verify_model(dialog.model.model_at(r).id)
+        wait(app, lambda: not dialog.is_busy(), 300, "verification")
+    settle(app)
+    save(dialog, args.out, "model-manager.png")
+    dialog.close()
+
+    window.tabs.setCurrentIndex(0)
+    window.set_ui_language("fr")
+    settle(app)
+    save(window, args.out, "main-fr.png")
+    window.set_ui_language("en")
+    window.controller.shutdown(10_000)
+    window.close()
+    isolation.shutdown()
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

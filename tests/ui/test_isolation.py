@@ -1,0 +1,62 @@
+"""GIL-heavy stages run in the persistent child process, and can be cancelled there."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.config import JobConfig
+from app.document import Document, DocumentMeta
+from app.pipeline import Job
+from app.ui.isolation import ChildStage, isolate
+from engines.errors import Cancelled
+
+
+@dataclass
+class RecordPidStage:
+    """Stamps the process id of whoever runs it into the document's warnings."""
+
+    name: str = "detect"
+    weight: float = 1.0
+    sleep_s: float = 0.0
+
+    def process(self, job: Job) -> None:
+        time.sleep(self.sleep_s)
+        job.doc.warnings.append(str(os.getpid()))
+        job.outputs.append(Path("/nonexistent/out.docx"))
+
+
+def _job(tmp_path: Path) -> Job:
+    doc = Document(meta=DocumentMeta(source_path=tmp_path / "a.docx", sha256="0", format="docx"))
+    return Job(config=JobConfig(input=tmp_path / "a.docx", target_lang="en"), document=doc)
+
+
+def test_the_stage_runs_in_another_process(tmp_path: Path) -> None:
+    job = _job(tmp_path)
+    ChildStage(RecordPidStage()).process(job)
+    (pid,) = job.doc.warnings
+    assert int(pid) != os.getpid()
+    assert job.outputs == [Path("/nonexistent/out.docx")]
+
+
+def test_cancel_while_the_child_works(tmp_path: Path) -> None:
+    job = _job(tmp_path)
+    job.cancel.set()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        ChildStage(RecordPidStage(sleep_s=2.0)).process(job)
+    assert time.monotonic() - started < 1.5
+    assert job.doc.warnings == []
+
+
+def test_isolate_keeps_names_weights_and_order() -> None:
+    from app.stages import TRANSLATE_STAGES
+
+    stages = isolate(list(TRANSLATE_STAGES))
+    assert [s.name for s in stages] == [s.name for s in TRANSLATE_STAGES]
+    assert [s.weight for s in stages] == [s.weight for s in TRANSLATE_STAGES]
+    assert {s.name for s in stages if isinstance(s, ChildStage)} == {"detect", "write"}
