@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         self.act_settings = self._action("settings", "Ctrl+,", self.open_settings)
         self.act_next_flag = self._action("review", "F8", self.review._on_next_flag_clicked)
         self.act_quit = self._action("", QKeySequence.StandardKey.Quit, self.close)
+        self.act_about = self._action("", QKeySequence.StandardKey.HelpContents, self.show_about)
         self.act_tabs = [self._action("", f"Ctrl+{i + 1}", self._on_tab_action_triggered)
                          for i in range(3)]
         for i, action in enumerate(self.act_tabs):
@@ -199,6 +200,8 @@ class MainWindow(QMainWindow):
         for a in self.act_lang.values():
             a.setCheckable(True)
             self.menu_lang.addAction(a)
+        self.menu_help = bar.addMenu("")
+        self.menu_help.addAction(self.act_about)
 
     def _build_status(self) -> None:
         self.device_label, self.model_label = QLabel(), QLabel()
@@ -239,6 +242,7 @@ class MainWindow(QMainWindow):
             self.act_clear: self.tr("Clear finished"), self.act_models: self.tr("Models…"),
             self.act_settings: self.tr("Settings…"), self.act_quit: self.tr("Quit"),
             self.act_next_flag: self.tr("Next flagged block"),
+            self.act_about: self.tr("About Passerelle…"),
             self.act_tabs[0]: self.tr("Queue"), self.act_tabs[1]: self.tr("Review"),
             self.act_tabs[2]: self.tr("Summary"),
             self.act_lang["en"]: "English", self.act_lang["fr"]: "Français",
@@ -251,6 +255,7 @@ class MainWindow(QMainWindow):
         self.menu_jobs.setTitle(self.tr("&Jobs"))
         self.menu_view.setTitle(self.tr("&View"))
         self.menu_tools.setTitle(self.tr("&Tools"))
+        self.menu_help.setTitle(self.tr("&Help"))
         self.menu_lang.setTitle(self.tr("Interface language"))
         for code, action in self.act_lang.items():
             action.setChecked(code == self.languages.current)
@@ -472,6 +477,16 @@ class MainWindow(QMainWindow):
         self.models_dialog = dialog
         dialog.open()
         return dialog
+
+    def show_about(self) -> QMessageBox:
+        """Version, build and third-party licences (generated at build time)."""
+        from app.buildinfo import about_text
+
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("About Passerelle"),
+                          about_text(), QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self.device_text, self)

@@ -357,6 +357,10 @@
         <translation>Bloc signalé suivant</translation>
     </message>
     <message>
+        <source>About Passerelle…</source>
+        <translation>À propos de Passerelle…</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>&amp;Fichier</translation>
     </message>
@@ -371,6 +375,10 @@
     <message>
         <source>&amp;Tools</source>
         <translation>&amp;Outils</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Aide</translation>
     </message>
     <message>
         <source>Interface language</source>
@@ -454,6 +462,10 @@
     <message>
         <source>Exported: %1</source>
         <translation>Exporté : %1</translation>
+    </message>
+    <message>
+        <source>About Passerelle</source>
+        <translation>À propos de Passerelle</translation>
     </message>
 </context>
 <context>

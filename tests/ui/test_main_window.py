@@ -233,3 +233,17 @@ def test_window_geometry_is_remembered(qtbot, app_settings: AppSettings) -> None
     qtbot.addWidget(second)
     assert (second.width(), second.height()) == (760, 560)
     second.controller.shutdown()
+
+
+def test_about_box_shows_version_and_licences(window: MainWindow) -> None:
+    from app import __version__
+
+    box = window.show_about()
+    text = box.text()
+    assert f"Passerelle {__version__}" in text
+    assert "licen" in text.lower()
+    assert window.menu_help.title() == "&Help"
+    window.set_ui_language("fr")
+    assert window.menu_help.title() == "&Aide"
+    assert window.act_about.text() == "À propos de Passerelle…"
+    box.close()
