@@ -1,0 +1,1 @@
+"""Application resources (icons, UI translations), shipped as package data in wheels."""
