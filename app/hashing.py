@@ -1,14 +1,5 @@
-"""File hashing helpers."""
+"""File hashing (one implementation, shared with the model store)."""
 
-from __future__ import annotations
+from engines.store import sha256_file
 
-import hashlib
-from pathlib import Path
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+__all__ = ["sha256_file"]

@@ -87,17 +87,10 @@ def notes_for(translator: Translator, text: str) -> SentenceNotes | None:
     return fn(text) if fn is not None else None  # type: ignore[no-any-return]
 
 
-class StreamingWrapper(TranslatorWrapper):
-    """A wrapper that streams: subclasses implement :meth:`translate_unordered`.
-
-    Every entry point (batch, ordered iteration, ``translate_all``) goes through the
-    inner engine's stream once, so the engine still sees the whole request and can
-    sort and batch it by length.  Notes are kept per input sentence of the last call.
-    """
-
-    def __init__(self, inner: Translator) -> None:
-        super().__init__(inner)
-        self._notes: dict[str, SentenceNotes] = {}
+class Unordered(Translator):
+    """An engine that streams results as they complete: subclasses implement
+    :meth:`translate_unordered`; every entry point (batch, ordered iteration,
+    ``translate_all``) goes through that stream once."""
 
     def translate_unordered(self, texts: Sequence[str], src: str, tgt: str,
                             cancel: threading.Event | None = None) -> Iterator[Indexed]:
@@ -115,6 +108,19 @@ class StreamingWrapper(TranslatorWrapper):
                       cancel: threading.Event | None = None,
                       progress: Callable[[int, int], None] | None = None) -> list[str]:
         return collect(self, texts, src, tgt, cancel, progress)
+
+
+class StreamingWrapper(Unordered, TranslatorWrapper):
+    """A wrapper that streams: subclasses implement :meth:`translate_unordered`.
+
+    Every entry point (batch, ordered iteration, ``translate_all``) goes through the
+    inner engine's stream once, so the engine still sees the whole request and can
+    sort and batch it by length.  Notes are kept per input sentence of the last call.
+    """
+
+    def __init__(self, inner: Translator) -> None:
+        super().__init__(inner)
+        self._notes: dict[str, SentenceNotes] = {}
 
     def notes_for(self, text: str) -> SentenceNotes | None:
         return self._notes.get(text)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from engines.translate.base import EngineInfo, Translator
-from engines.translate.batch import Indexed, collect, in_order, stream
+from engines.translate.batch import Indexed, Unordered, collect, stream
 
 log = logging.getLogger(__name__)
 
 PIVOT = "en"
 
 
-class PivotTranslator(Translator):
+class PivotTranslator(Unordered):
     """Chain two engines through a pivot language (English by default).
 
     It has no ``inner``: an aligner found in the first engine would align against the
@@ -51,19 +51,6 @@ class PivotTranslator(Translator):
             return
         log.debug("Pivot %s→%s→%s: %d sentences", src, self.pivot, tgt, len(texts))
         yield from stream(self.second, middle, self.pivot, tgt, cancel)
-
-    def translate_batch(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
-        return collect(self, texts, src, tgt)
-
-    def translate_iter(self, texts: Sequence[str], src: str, tgt: str,
-                       cancel: threading.Event | None = None,
-                       batch_size: int = 0) -> Iterator[str]:
-        return in_order(self.translate_unordered(texts, src, tgt, cancel), len(texts))
-
-    def translate_all(self, texts: Sequence[str], src: str, tgt: str,
-                      cancel: threading.Event | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> list[str]:
-        return collect(self, texts, src, tgt, cancel, progress)
 
     def close(self) -> None:
         self.first.close()
