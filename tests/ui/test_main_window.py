@@ -244,6 +244,9 @@ def test_about_box_shows_version_and_licences(window: MainWindow) -> None:
     assert "licen" in text.lower()
     assert window.menu_help.title() == "&Help"
     window.set_ui_language("fr")
-    assert window.menu_help.title() == "&Aide"
-    assert window.act_about.text() == "À propos de Passerelle…"
-    box.close()
+    try:
+        assert window.menu_help.title() == "&Aide"
+        assert window.act_about.text() == "À propos de Passerelle…"
+    finally:
+        window.set_ui_language("en")  # the translator is application-wide
+        box.close()
