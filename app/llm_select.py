@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from engines.errors import ModelNotFound
@@ -11,13 +10,14 @@ from engines.llm import LLMEngine
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]
 DEMO_LLM_ID = "smollm2-135m-instruct-demo"
 
 
 def demo_dir() -> Path:
-    """Where ``make run``/``make test`` prepare the demo LLM (overridable)."""
-    return Path(os.environ.get("PASSERELLE_DEMO_LLM") or ROOT / ".cache" / "models" / DEMO_LLM_ID)
+    """Where ``make run``/``make test`` prepare the demo LLM."""
+    from app.config import prepared_models_dir
+
+    return prepared_models_dir() / DEMO_LLM_ID
 
 
 def resolve_llm(model: str | None = None) -> tuple[Path, str, bool]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from app.align import ProjectStylesStage, TagPlan
 from app.document import TranslationStatus
@@ -146,16 +144,12 @@ class WriteStage:
         write_atomic(out, lambda tmp: spec.write(doc, tmp), source=cfg.input,
                      overwrite=cfg.overwrite)
         job.outputs.append(out)
-        job.fidelity = check(doc).to_dict()  # again: writers add page counts and overflows
-        if cfg.fidelity_json and job.fidelity is not None:
+        report = check(doc)  # again: writers add page counts and overflows
+        job.fidelity = report.to_dict()
+        if cfg.fidelity_json:
             report_path = out.with_name(out.name + ".fidelity.json")
-            payload = json.dumps(job.fidelity, ensure_ascii=False, indent=2)
-            write_atomic(report_path, lambda tmp: _write_text(tmp, payload), overwrite=True)
+            write_atomic(report_path, report.write_json, overwrite=True)
             job.outputs.append(report_path)
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
 
 
 TRANSLATE_STAGES: list[Stage] = [

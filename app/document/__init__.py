@@ -1,6 +1,7 @@
 """The format-independent document model."""
 
 from app.document.model import (
+    RUNNING_KINDS,
     Block,
     BlockKind,
     Document,
@@ -14,6 +15,7 @@ from app.document.model import (
 )
 
 __all__ = [
+    "RUNNING_KINDS",
     "Block",
     "BlockKind",
     "Document",

@@ -27,6 +27,10 @@ class BlockKind(enum.StrEnum):
     TEXTBOX = "textbox"
 
 
+# Running headers and footers: repeated page furniture, not body content.
+RUNNING_KINDS = frozenset({BlockKind.HEADER, BlockKind.FOOTER})
+
+
 @dataclass(frozen=True)
 class Style:
     """Character formatting of a run.  ``None`` means "inherited / unknown"."""

@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
-from app.document import Block, BlockKind, Document, Run, TranslationStatus
+from app.document import RUNNING_KINDS, Block, BlockKind, Document, Run, TranslationStatus
 from app.formats.fonts import is_rtl
 from app.formats.pdf_writer import dominant_style
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 _BULLET = re.compile(r"^\s*([•◦▪▫‣∙·○●■□➢►*–—-])\s+")
 _NUMBER = re.compile(r"^\s*(\(?(?:\d{1,3}|[a-zA-Z]|[ivxlcdm]{1,5})[.)])\s+")
-_RUNNING = (BlockKind.HEADER, BlockKind.FOOTER)
+_RUNNING = RUNNING_KINDS
 _AFTER_BIDI = ("w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
                "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
                "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",

@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from app.document import BlockKind, Document
+from app.document import RUNNING_KINDS, Document
 from app.summarize.extractive import summarize_extractive
 from app.summarize.faithfulness import unsupported_numbers
 from app.summarize.types import SummaryOptions, SummaryResult
@@ -21,7 +21,7 @@ __all__ = ["SummaryOptions", "SummaryResult", "summarize_document"]
 
 def source_text(doc: Document) -> str:
     return "\n".join(b.text for b in doc.blocks
-                     if b.text.strip() and b.kind not in (BlockKind.HEADER, BlockKind.FOOTER))
+                     if b.text.strip() and b.kind not in RUNNING_KINDS)
 
 
 def summarize_document(

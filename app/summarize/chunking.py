@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.document import BlockKind, Document
+from app.document import RUNNING_KINDS, BlockKind, Document
 from engines.segment import split_sentences
 
 
@@ -23,7 +23,7 @@ def _pieces(doc: Document, count: Callable[[str], int], budget: int
     out: list[tuple[str, int, int, bool]] = []
     for b in doc.blocks:
         text = b.text.strip()
-        if not text or b.kind in (BlockKind.HEADER, BlockKind.FOOTER):
+        if not text or b.kind in RUNNING_KINDS:
             continue
         if b.kind is BlockKind.HEADING:
             text = f"## {text}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.document import BlockKind, Document
+from app.document import RUNNING_KINDS, BlockKind, Document
 from engines.segment import split_sentences
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -35,7 +35,7 @@ def collect_sentences(doc: Document, lang: str | None = None) -> list[Sentence]:
     lang = lang or doc.meta.language or "en"
     for block in doc.blocks:
         text = block.text.strip()
-        if not text or block.kind in (BlockKind.HEADER, BlockKind.FOOTER):
+        if not text or block.kind in RUNNING_KINDS:
             continue
         if block.kind is BlockKind.HEADING:
             heading = text

@@ -54,19 +54,18 @@ def test_a_tampered_llm_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     from app.llm_select import resolve_llm
     from engines.errors import ModelIntegrityError
 
-    if not (demo_dir() / "manifest.json").is_file():
+    original = demo_dir()
+    if not (original / "manifest.json").is_file():
         pytest.skip("demo LLM not prepared (make demo-model)")
     prepared = tmp_path / "prepared"
-    copy = prepared / demo_dir().name
-    shutil.copytree(demo_dir(), copy, ignore=shutil.ignore_patterns("model.bin"))
-    (copy / "model.bin").symlink_to(demo_dir() / "model.bin")  # never copy 135 MB
+    copy = prepared / original.name
+    shutil.copytree(original, copy, ignore=shutil.ignore_patterns("model.bin"))
+    (copy / "model.bin").symlink_to(original / "model.bin")  # never copy 135 MB
     monkeypatch.setenv("PASSERELLE_PREPARED_MODELS", str(prepared))
     monkeypatch.setenv("PASSERELLE_DATA_DIR", str(tmp_path / "data"))
     with pytest.raises(ModelIntegrityError, match="symbolic link"):
         resolve_llm()
     (copy / "model.bin").unlink()
-    shutil.copy(demo_dir() / "tokenizer.json", copy / "tokenizer.json")
-    shutil.copy(demo_dir() / "config.json", copy / "config.json")
     (copy / "model.bin").write_bytes(b"")  # truncated
     with pytest.raises(ModelIntegrityError, match=r"model\.bin"):
         resolve_llm()
