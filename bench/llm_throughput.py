@@ -135,7 +135,7 @@ def main() -> int:
     print(f"memory bandwidth: {bandwidth:.1f} GB/s ({method})")
     results: dict[str, dict[str, float]] = {}
 
-    from app.llm_select import demo_dir
+    from app.pipeline.llm_select import demo_dir
 
     demo = demo_dir()
     if (demo / "model.bin").is_file():

@@ -128,10 +128,10 @@ def run_naive(engine: Any, tokens: list[list[str]], kwargs: dict[str, Any]) -> f
 
 
 def run_pipeline(engine: Any, docx_path: Path, src: str, tgt: str) -> tuple[float, int]:
-    from app.config import JobConfig
+    from app.core.config import JobConfig
     from app.document import TranslationStatus
-    from app.pipeline import Job, run
-    from app.stages import DetectLanguageStage, ExtractStage, TranslateStage
+    from app.pipeline.job import Job, run
+    from app.pipeline.stages import DetectLanguageStage, ExtractStage, TranslateStage
     from engines.translate.chain import build_chain
     from engines.translate.memory import TranslationMemory
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-TEXT_NAME = "THIRD_PARTY_LICENSES.txt"  # the names app.buildinfo reads
+TEXT_NAME = "THIRD_PARTY_LICENSES.txt"  # the names app.core.buildinfo reads
 JSON_NAME = "third_party_licenses.json"
 APP_DISTRIBUTION = "passerelle"
 _LICENCE_FILE_RE = re.compile(r"(^|/)(licen[cs]e|copying|notice|authors)[^/]*$", re.IGNORECASE)

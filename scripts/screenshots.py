@@ -86,7 +86,7 @@ def generated_documents(folder: Path) -> list[Path]:
 
 def import_models(demo_llm: Path | None) -> str:
     """Import the models the screenshots use; returns the engine to select."""
-    from app.engine_select import open_store
+    from app.pipeline.engine_select import open_store
     from engines.importers import ImportOptions, import_model
 
     store = open_store()
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="passerelle-shots-"))
     os.environ["PASSERELLE_DATA_DIR"] = str(work / "data")
 
-    from app.llm_select import demo_dir
+    from app.pipeline.llm_select import demo_dir
     from app.ui import isolation
     from app.ui.i18n import LanguageManager
     from app.ui.jobs import JobState

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from app.core.errors import CorruptDocument
+from app.core.hashing import sha256_file
 from app.document import BlockKind, Document, DocumentMeta
-from app.errors import CorruptDocument
 from app.formats.docx_notes import register_parts
 from app.formats.docx_walk import list_level, text_runs, walk
 from app.formats.sniff import check_docx_package
-from app.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 

@@ -5,12 +5,12 @@ PyMuPDF never runs in the application process: one or two child processes
 spawned where there is none) open the file under a memory cap and stream pages back.
 The parent watches them:
 
-* a child that dies (segfault, abort) → :class:`~app.errors.ParserCrashed`;
+* a child that dies (segfault, abort) → :class:`~app.core.errors.ParserCrashed`;
 * no page finished for ``page_timeout_s`` or the whole read past its cap → the children are
-  killed → :class:`~app.errors.ParserTimeout`;
-* the memory cap hit → :class:`~app.errors.DocumentTooLarge`;
-* a password missing or wrong → :class:`~app.errors.EncryptedDocument` /
-  :class:`~app.errors.WrongPassword`.
+  killed → :class:`~app.core.errors.ParserTimeout`;
+* the memory cap hit → :class:`~app.core.errors.DocumentTooLarge`;
+* a password missing or wrong → :class:`~app.core.errors.EncryptedDocument` /
+  :class:`~app.core.errors.WrongPassword`.
 
 Block geometry (``bbox``, ``rotation``) is in PyMuPDF's unrotated page space, the space of
 ``page.insert_htmlbox`` and redactions; the page's own ``/Rotate`` is not folded in.
@@ -30,8 +30,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from app.document import Document, DocumentMeta
-from app.errors import (
+from app.core.errors import (
     CorruptDocument,
     DocumentTooLarge,
     EncryptedDocument,
@@ -39,10 +38,11 @@ from app.errors import (
     ParserTimeout,
     WrongPassword,
 )
+from app.core.hashing import sha256_file
+from app.document import Document, DocumentMeta
 from app.formats.pdf_layout import PageData
 from app.formats.pdf_structure import add_pages
 from app.formats.pdf_worker import WorkerTask, worker_main
-from app.hashing import sha256_file
 from engines.errors import Cancelled
 
 log = logging.getLogger(__name__)

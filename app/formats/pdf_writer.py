@@ -28,8 +28,8 @@ from typing import Any
 
 import pymupdf
 
+from app.core.errors import CorruptDocument, EncryptedDocument
 from app.document import Block, Document, Run, Style, TranslationStatus
-from app.errors import CorruptDocument, EncryptedDocument
 from app.formats.fonts import FontBook, base_family, is_rtl, split_scripts
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.errors import UnsupportedDocument
 from app.document import Document
-from app.errors import UnsupportedDocument
 from app.formats.sniff import detect_format
 
 Reader = Callable[..., Document]

@@ -21,7 +21,7 @@ from typing import Any
 
 from lxml import etree
 
-from app.errors import CorruptDocument, DocumentTooLarge
+from app.core.errors import CorruptDocument, DocumentTooLarge
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from app.errors import (
+from app.core.errors import (
     CorruptDocument,
     DocumentNotFound,
     DocumentTooLarge,

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.errors import ConfigError
+from app.core.output import default_output, write_atomic
 from app.document import Document
-from app.errors import ConfigError
-from app.output import default_output, write_atomic
-from app.pipeline import Job, Stage, current_job
+from app.pipeline.job import Job, Stage, current_job
 from app.report.model import ReportData, gather
 from app.summarize.types import SummaryOptions, SummaryResult
 
@@ -52,7 +52,7 @@ def write_report(data: ReportData, out: Path, fmt: str | None = None) -> None:
 
 
 def _llm_checksum(model_id: str) -> str:
-    from app.engine_select import open_store
+    from app.pipeline.engine_select import open_store
     from engines.store import valid_id
 
     if not valid_id(model_id):
@@ -65,7 +65,7 @@ def _llm_checksum(model_id: str) -> str:
 
 def summarize(job: Job, options: ReportOptions) -> SummaryResult | None:
     """The summary in the target language (None for ``summary_engine="none"``)."""
-    from app.llm_select import llm_available, load_llm
+    from app.pipeline.llm_select import llm_available, load_llm
     from app.summarize import summarize_document
 
     engine = options.summary_engine
@@ -135,7 +135,7 @@ class ReportStage:
 
 def report_stages(options: ReportOptions) -> list[Stage]:
     """The translation stages without the document writer, then summary and report."""
-    from app.stages import TRANSLATE_STAGES
+    from app.pipeline.stages import TRANSLATE_STAGES
 
     return [s for s in TRANSLATE_STAGES if s.name != "write"] + [
         SummarizeStage(options), ReportStage(options)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.fidelity import summary_line
+from app.pipeline.fidelity import summary_line
 from app.report.model import ReportData, Row
 from app.report.texts import disclaimers, labels
 from app.summarize.keyfacts import FIELD_LABELS

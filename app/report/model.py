@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.audit import engine_infos, workstation
+from app.core.audit import engine_infos, workstation
 from app.document import Block, BlockKind, Document, TranslationStatus
-from app.fidelity import check
+from app.pipeline.fidelity import check
 from app.report.markings import MarkingDecision, decide
 from app.summarize.types import SummaryResult
 from engines.translate.base import Translator
@@ -94,7 +94,7 @@ class ReportData:
 
 def _manifest_version(model_id: str) -> str:
     """The version a model's manifest gives ("" when it is not an installed model)."""
-    from app.engine_select import open_store
+    from app.pipeline.engine_select import open_store
     from engines.store import valid_id
 
     if not model_id or not valid_id(model_id):
@@ -188,7 +188,7 @@ def _find_glossary(translator: Translator | None) -> Any:
 def _describe_glossary(path: Path | None, terms: int) -> str:
     if path is None:
         return f"{terms} terms"
-    from app.hashing import sha256_file
+    from app.core.hashing import sha256_file
 
     try:
         digest = sha256_file(path)

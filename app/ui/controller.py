@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from app.errors import present
-from app.pipeline import Job, Stage, run
+from app.core.errors import present
+from app.pipeline.job import Job, Stage, run
 from app.ui.jobs import JobItem, JobQueueModel, JobState
 from app.ui.labels import DEMO_ENGINES
 from app.ui.qt import QObject, QThreadPool, QTimer, Signal, emit
@@ -32,14 +32,14 @@ log = logging.getLogger(__name__)
 
 
 def _default_stages() -> list[Stage]:
-    from app.stages import TRANSLATE_STAGES
+    from app.pipeline.stages import TRANSLATE_STAGES
     from app.ui.isolation import isolate
 
     return isolate(list(TRANSLATE_STAGES))
 
 
 def _default_factory(job: Job) -> Translator:
-    from app.engine_select import translator_factory
+    from app.pipeline.engine_select import translator_factory
 
     return translator_factory(job)
 
@@ -59,7 +59,7 @@ class JobController(QObject):
 
     Signals:
         jobReady(int): a job is translated and ready to review (job id).
-        jobFailed(int, object): job id and the :class:`app.errors.Presentation`.
+        jobFailed(int, object): job id and the :class:`app.core.errors.Presentation`.
         modelMissing(int, str): a job needs a model that is not installed (id, message).
         exported(int, object): job id and the list of written paths.
         exportFailed(int, object): job id and the Presentation.

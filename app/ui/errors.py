@@ -1,7 +1,7 @@
 """Showing errors: one dialog for every presentation, and a crash handler with a log file.
 
-Every exception shown to the user goes through :func:`app.errors.present`; this module
-only renders the resulting :class:`~app.errors.Presentation`.
+Every exception shown to the user goes through :func:`app.core.errors.present`; this module
+only renders the resulting :class:`~app.core.errors.Presentation`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from app.config import data_dir
-from app.errors import Presentation, present
+from app.core.config import data_dir
+from app.core.errors import Presentation, present
 from app.ui.qt import (
     QApplication,
     QDesktopServices,

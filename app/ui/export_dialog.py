@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.core.output import default_output
 from app.formats.registry import output_formats, writer_for
-from app.output import default_output
 from app.ui.qt import (
     QComboBox,
     QCoreApplication,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.document import Document
-from app.pipeline import Job, Stage
+from app.pipeline.job import Job, Stage
 from engines.errors import Cancelled
 
 log = logging.getLogger(__name__)

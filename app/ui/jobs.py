@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.config import JobConfig
-from app.errors import Presentation
-from app.pipeline import Job
+from app.core.config import JobConfig
+from app.core.errors import Presentation
+from app.pipeline.job import Job
 from app.ui.labels import DEMO_ENGINES, engine_label, with_demo_badge
 from app.ui.qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt, emit
 

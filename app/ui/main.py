@@ -40,7 +40,7 @@ def preload() -> None:
     job, that would stall the event loop for a few hundred milliseconds.
     """
     import app.formats.registry as registry
-    import app.stages  # noqa: F401
+    import app.pipeline.stages  # noqa: F401
     import engines.segment
     import engines.translate.batch  # noqa: F401
 

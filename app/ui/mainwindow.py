@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from app.errors import Presentation
+from app.core.errors import Presentation
 from app.ui import settings as settings_store
 from app.ui.controller import JobController
 from app.ui.dropzone import SUPPORTED_SUFFIXES, DropZone, expand_paths
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 
 def available_engines() -> list[str]:
-    from app.engine_select import ENGINES
+    from app.pipeline.engine_select import ENGINES
 
     return list(ENGINES)
 
@@ -480,7 +480,7 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> QMessageBox:
         """Version, build and third-party licences (generated at build time)."""
-        from app.buildinfo import about_text
+        from app.core.buildinfo import about_text
 
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("About Passerelle"),
                           about_text(), QMessageBox.StandardButton.Ok, self)

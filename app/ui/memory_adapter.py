@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from app.config import data_dir
+from app.core.config import data_dir
 
 log = logging.getLogger(__name__)
 

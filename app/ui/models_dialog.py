@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.errors import present
+from app.core.errors import present
 from app.ui.errors import show_error
 from app.ui.icons import icon
 from app.ui.qt import (
@@ -53,7 +53,7 @@ def store_available() -> bool:
 
 def open_store(extra_shared: list[str] | None = None) -> Any:
     """The user's store plus the shared stores named in the settings."""
-    from app.engine_select import open_store as core_open_store
+    from app.pipeline.engine_select import open_store as core_open_store
 
     store = core_open_store()
     for p in extra_shared or []:

@@ -1,7 +1,7 @@
 """User settings, typed, persisted with QSettings.
 
 :class:`AppSettings` is a plain dataclass; :func:`load` and :func:`save` map it to a
-``QSettings`` store.  Each job gets a :class:`app.config.JobConfig` built from it.
+``QSettings`` store.  Each job gets a :class:`app.core.config.JobConfig` built from it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.config import JobConfig
+from app.core.config import JobConfig
 from app.ui.qt import QSettings
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ import logging
 import threading
 from typing import Any
 
+from app.core.errors import present
 from app.document import Document
-from app.errors import present
 from app.ui import summary_adapter as adapter
 from app.ui.icons import icon
 from app.ui.labels import LANGUAGE_CODES, language_label, with_demo_badge

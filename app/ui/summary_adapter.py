@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.errors import ConfigError
 from app.document import Document
-from app.errors import ConfigError
 from engines.translate.base import Translator
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def availability() -> tuple[bool, str]:
 def llm_status() -> tuple[bool, str, bool]:
     """(an LLM is installed, its id, demo quality); reads the model store: use a worker."""
     try:
-        from app.llm_select import resolve_llm
+        from app.pipeline.llm_select import resolve_llm
         from engines.errors import ModelNotFound
     except ImportError:
         return False, "", False
@@ -88,7 +88,7 @@ def llm_status() -> tuple[bool, str, bool]:
 
 
 def _load_llm(request: SummaryRequest) -> Any:
-    from app.llm_select import load_llm
+    from app.pipeline.llm_select import load_llm
 
     key = ("", request.device, request.threads)
     with _llm_lock:

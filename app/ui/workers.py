@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from app.pipeline import Job, Stage, run
+from app.pipeline.job import Job, Stage, run
 from app.ui.qt import QCoreApplication, QObject, QThreadPool, QTimer, Signal, Slot, emit
 from engines.errors import Cancelled
 from engines.translate.base import Translator

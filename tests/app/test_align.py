@@ -8,7 +8,9 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from app.align import (
+from app.core.config import JobConfig
+from app.document import Run, Style
+from app.pipeline.align import (
     find_aligner,
     markup,
     project_alignment,
@@ -17,10 +19,8 @@ from app.align import (
     strip_markers,
     unmarkup,
 )
-from app.config import JobConfig
-from app.document import Run, Style
-from app.fidelity import _styled_spans
-from app.pipeline import Job, run
+from app.pipeline.fidelity import _styled_spans
+from app.pipeline.job import Job, run
 from engines.translate.base import TranslatorWrapper
 from engines.translate.pseudo import PseudoTranslator
 from tests.docgen import add_hyperlink
@@ -212,8 +212,8 @@ def test_docx_pipeline_with_pseudo_tags(tmp_path: Path) -> None:
 
 
 def test_alignment_goes_sentence_by_sentence() -> None:
-    from app.align import _align
     from app.document import Block, BlockKind, Locator
+    from app.pipeline.align import _align
 
     calls: list[tuple[str, str]] = []
 
@@ -231,8 +231,8 @@ def test_alignment_goes_sentence_by_sentence() -> None:
 
 
 def test_real_model_two_sentence_block(lohelp) -> None:  # type: ignore[no-untyped-def]
-    from app.align import _align
     from app.document import Block, BlockKind, Locator
+    from app.pipeline.align import _align
 
     runs = [Run("Cette commande enregistre le document actif. Choisissez Fichier - "),
             Run("Enregistrer", BOLD), Run(" pour enregistrer le document.")]

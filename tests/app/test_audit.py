@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from app import audit
 from app.cli import main
-from app.config import JobConfig
-from app.engine_select import translator_factory
-from app.errors import AppError
-from app.pipeline import Job, run
+from app.core import audit
+from app.core.config import JobConfig
+from app.core.errors import AppError
+from app.pipeline.engine_select import translator_factory
+from app.pipeline.job import Job, run
 from engines.errors import Cancelled
 from tests.docgen import simple_docx
 
@@ -106,7 +106,7 @@ def test_audit_failure_never_fails_the_job(source: Path, data_dir: Path,
                                            caplog: pytest.LogCaptureFixture) -> None:
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     data_dir.write_text("a file where the data folder should be")
-    with caplog.at_level(logging.WARNING, logger="app.audit"):
+    with caplog.at_level(logging.WARNING, logger="app.core.audit"):
         job = _translate(source)
     assert job.outputs and job.outputs[0].is_file()
     assert "Could not write the audit line" in caplog.text

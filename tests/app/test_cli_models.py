@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.config import JobConfig
-from app.engine_select import make_translator, open_store
+from app.core.config import JobConfig
+from app.pipeline.engine_select import make_translator, open_store
 from engines.errors import ModelNotFound
 from tests import docgen, modelgen
 

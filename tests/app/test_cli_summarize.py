@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.llm_select import demo_dir
+from app.pipeline.llm_select import demo_dir
 from tests.docgen import simple_docx
 
 PARAGRAPHS = [
@@ -51,7 +51,7 @@ def test_a_tampered_llm_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     """The demo LLM carries a manifest; a changed file is refused, naming the file."""
     import shutil
 
-    from app.llm_select import resolve_llm
+    from app.pipeline.llm_select import resolve_llm
     from engines.errors import ModelIntegrityError
 
     original = demo_dir()

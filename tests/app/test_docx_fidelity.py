@@ -13,10 +13,10 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from app.config import JobConfig
+from app.core.config import JobConfig
 from app.document import BlockKind, Document, TranslationStatus
 from app.formats.docx_reader import read_docx
-from app.pipeline import Job, run
+from app.pipeline.job import Job, run
 from engines.translate.base import Translator
 from engines.translate.pseudo import PseudoTranslator, pseudo_localize
 from tests.docgen import add_notes, add_page_field, rich_docx, simple_docx, styled_docx

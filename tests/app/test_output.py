@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import OutputError, OutputExists
-from app.output import default_output, write_atomic
+from app.core.errors import OutputError, OutputExists
+from app.core.output import default_output, write_atomic
 
 
 def test_default_output_never_names_the_source(tmp_path: Path) -> None:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.document import BlockKind, Document, Run, Style
-from app.errors import (
+from app.core.errors import (
     CorruptDocument,
     DocumentTooLarge,
     EncryptedDocument,
@@ -19,6 +18,7 @@ from app.errors import (
     ParserTimeout,
     WrongPassword,
 )
+from app.document import BlockKind, Document, Run, Style
 from app.formats.pdf_layout import Line, join_lines, reading_order
 from app.formats.pdf_reader import FAULT_ENV, PdfReadOptions, read_pdf
 from app.formats.registry import read_document

@@ -19,16 +19,16 @@ import docx
 import pymupdf
 import pytest
 
-from app.config import JobConfig
+from app.core.config import JobConfig
 from app.document import BlockKind, Document, Translation, TranslationStatus
-from app.engine_select import translator_factory
-from app.fidelity import check
 from app.formats.docx_from_pdf import write_docx_from_pdf
 from app.formats.pdf_bilingual import GUTTER, write_pdf_bilingual
 from app.formats.pdf_reader import read_pdf
 from app.formats.pdf_writer import write_pdf_inplace
-from app.pipeline import Job, run
-from app.stages import WriteStage
+from app.pipeline.engine_select import translator_factory
+from app.pipeline.fidelity import check
+from app.pipeline.job import Job, run
+from app.pipeline.stages import WriteStage
 from engines.translate.pseudo import pseudo_localize
 from tests import pdfgen
 

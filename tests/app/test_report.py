@@ -15,15 +15,15 @@ import pymupdf
 import pytest
 
 from app.cli import main
-from app.config import JobConfig
+from app.core.config import JobConfig
 from app.document import TranslationStatus
-from app.engine_select import translator_factory
 from app.formats.registry import output_formats
-from app.pipeline import Job, run
+from app.pipeline.engine_select import translator_factory
+from app.pipeline.job import Job, run
+from app.pipeline.stages import TRANSLATE_STAGES
 from app.report.build import write_report
 from app.report.markings import find_markings
 from app.report.model import ReportData, gather
-from app.stages import TRANSLATE_STAGES
 from app.summarize.types import SummaryResult, Unsupported
 from engines.protect import NUMERIC_KINDS, find_spans
 from engines.translate.base import EngineInfo, Translator

@@ -90,8 +90,8 @@ def _install(store: ModelStore, source: Path, model_id: str, pair: tuple[str, st
 
 def test_engine_selection_pivots_when_no_direct_model(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.config import JobConfig
-    from app.engine_select import make_translator
+    from app.core.config import JobConfig
+    from app.pipeline.engine_select import make_translator
     from tests import modelgen
 
     monkeypatch.setenv("PASSERELLE_DATA_DIR", str(tmp_path / "data"))

@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 import app.cli
-from app.errors import present
+from app.core.errors import present
 
 FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
 PSEUDO = ("--to", "en", "--engine", "pseudo", "--quiet")

@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from app.errors import (
+from app.core.errors import (
     CorruptDocument,
     DocumentNotFound,
     DocumentTooLarge,

@@ -20,10 +20,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from app.config import JobConfig
-from app.errors import DocumentNotFound, InputError, OutputError, OutputExists
+from app.core.config import JobConfig
+from app.core.errors import DocumentNotFound, InputError, OutputError, OutputExists
 from app.formats import builtin
-from app.pipeline import Job, run
+from app.pipeline.job import Job, run
 from engines.translate.pseudo import PseudoTranslator, pseudo_localize
 from tests.hostile import corpus
 from tests.hostile.helpers import Watch, assert_refused, sha256, translate, tree
@@ -130,7 +130,7 @@ def test_temporary_file_cannot_be_created(valid, inbox, capsys, monkeypatch) -> 
     def refuse_create(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr("app.output.tempfile.mkstemp", refuse_create)
+    monkeypatch.setattr("app.core.output.tempfile.mkstemp", refuse_create)
     watch = Watch(src, [inbox])
     result = translate(src, capsys, monkeypatch, "--from", "fr")
     assert_refused(result, OutputError, r"^Could not write rapport\.en\.docx: Read-only file system$")
@@ -147,7 +147,7 @@ def test_source_deleted_while_the_job_runs(fmt, valid, inbox, capsys, monkeypatc
         src.unlink()
         return PseudoTranslator()
 
-    monkeypatch.setattr("app.engine_select.translator_factory", delete_then_translate)
+    monkeypatch.setattr("app.pipeline.engine_select.translator_factory", delete_then_translate)
     before = tree(inbox)
     result = translate(src, capsys, monkeypatch, "--from", "fr")
     assert not src.exists()

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core.errors import AppError
 from app.document import Document
-from app.errors import AppError
 from app.formats.registry import read_document
 from engines.errors import EngineError
 from tests import pdfgen

@@ -12,7 +12,7 @@ import docx
 import psutil
 import pytest
 
-from app.errors import (
+from app.core.errors import (
     CorruptDocument,
     EncryptedDocument,
     NeedsOCR,

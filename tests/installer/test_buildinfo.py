@@ -1,4 +1,4 @@
-"""app.buildinfo: version line, build record, About text."""
+"""app.core.buildinfo: version line, build record, About text."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app import __version__, buildinfo
+from app import __version__
 from app.cli import main
+from app.core import buildinfo
 from tests.installer.helpers import write_fake_licences
 
 
@@ -23,7 +24,7 @@ def test_development_checkout_has_a_fallback(tmp_path: Path) -> None:
 def test_build_record_round_trip(tmp_path: Path) -> None:
     when = datetime(2026, 11, 26, 14, 30, 5, 123, tzinfo=UTC)
     record = buildinfo.collect(now=when, commit="0123456789abcdef0123")
-    path = buildinfo.write_build_info(tmp_path / "app" / "_build_info.json", record)
+    path = buildinfo.write_build_info(tmp_path / "app" / "core" / "_build_info.json", record)
     assert json.loads(path.read_text())["build_date"] == "2026-11-26T14:30:05+00:00"
     info = buildinfo.build_info(path)
     assert info.commit == "0123456789abcdef0123"
@@ -54,7 +55,7 @@ def test_cli_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_about_text_lists_build_and_licences(tmp_path: Path) -> None:
     record = buildinfo.collect(now=datetime(2026, 1, 2, tzinfo=UTC), commit="feedface")
-    buildinfo.write_build_info(tmp_path / "app" / "_build_info.json", record)
+    buildinfo.write_build_info(tmp_path / "app" / "core" / "_build_info.json", record)
     write_fake_licences(tmp_path)
     text = buildinfo.about_text(tmp_path)
     assert text.startswith(f"Passerelle {__version__}\n")

@@ -21,8 +21,8 @@ import docx
 import pymupdf
 import pytest
 
-from app import buildinfo
 from app.cli import main as dev_cli
+from app.core import buildinfo
 from engines.translate.pseudo import pseudo_localize
 from installer import bundle_filter, measure
 from tests import docgen, modelgen
@@ -84,7 +84,7 @@ def test_contents(exe: Path) -> None:
     assert list(internal.glob("pymupdf/libmupdf.so*"))
     assert (internal / "resources" / "i18n" / "passerelle_fr.qm").is_file()
     assert (internal / "resources" / "icons" / "app.svg").is_file()
-    assert json.loads((internal / "app" / "_build_info.json").read_text())["version"] == "0.1.0"
+    assert json.loads((internal / "app" / "core" / "_build_info.json").read_text())["version"] == "0.1.0"
     licences = (internal / "licenses" / "THIRD_PARTY_LICENSES.txt").read_text(encoding="utf-8")
     for name in ("ctranslate2", "PySide6_Essentials", "lingua-language-detector", "pysbd",
                  "NotoSans (font, pymupdf-fonts)", "SIL OPEN FONT LICENSE"):
@@ -101,8 +101,8 @@ def test_python_modules(exe: Path) -> None:
     from PyInstaller.archive.readers import CArchiveReader
 
     modules = set(CArchiveReader(str(exe)).open_embedded_archive("PYZ.pyz").toc)
-    assert {"pymupdf_fonts.NotoSans_Regular", "pysbd.lang.french", "app.cli_models",
-            "app.cli_summarize", "engines.bundle", "app.ui.mainwindow", "tokenizers"} <= modules
+    assert {"pymupdf_fonts.NotoSans_Regular", "pysbd.lang.french", "app.cli.models",
+            "app.cli.summarize", "engines.bundle", "app.ui.mainwindow", "tokenizers"} <= modules
     assert not modules & {"onnxruntime", "pymupdf.layout", "tkinter", "torch", "pytest"}
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.config import data_dir
-from app.errors import OutputExists
+from app.core.config import data_dir
+from app.core.errors import OutputExists
 from app.ui import errors as ui_errors
 from app.ui import settings as settings_store
 from app.ui.errors import ErrorDialog, excepthook, show_error

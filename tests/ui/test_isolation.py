@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.config import JobConfig
+from app.core.config import JobConfig
 from app.document import Document, DocumentMeta
-from app.pipeline import Job
+from app.pipeline.job import Job
 from app.ui.isolation import ChildStage, isolate
 from engines.errors import Cancelled
 
@@ -54,7 +54,7 @@ def test_cancel_while_the_child_works(tmp_path: Path) -> None:
 
 
 def test_isolate_keeps_names_weights_and_order() -> None:
-    from app.stages import TRANSLATE_STAGES
+    from app.pipeline.stages import TRANSLATE_STAGES
 
     stages = isolate(list(TRANSLATE_STAGES))
     assert [s.name for s in stages] == [s.name for s in TRANSLATE_STAGES]

@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from app.config import data_dir
+from app.core.config import data_dir
 from app.document import TranslationStatus
 from app.ui import mainwindow as mainwindow_module
 from app.ui.controller import JobController

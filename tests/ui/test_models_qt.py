@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.config import JobConfig
+from app.core.config import JobConfig
 from app.formats.registry import read_document
 from app.ui.jobs import JobItem, JobQueueModel, JobState, format_eta
 from app.ui.models_dialog import ModelListModel

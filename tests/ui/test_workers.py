@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.output import write_atomic
-from app.pipeline import Job
-from app.stages import TRANSLATE_STAGES
+from app.core.output import write_atomic
+from app.pipeline.job import Job
+from app.pipeline.stages import TRANSLATE_STAGES
 from app.ui.controller import JobController
 from app.ui.jobs import JobState
 from app.ui.settings import AppSettings

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from app.config import JobConfig
+from app.core.config import JobConfig
 from app.document import Document, TranslationStatus
 from engines.errors import Cancelled
 from engines.translate.base import Translator
@@ -74,7 +74,7 @@ def current_job() -> Job | None:
 
 def run(job: Job, stages: list[Stage] | None = None) -> Job:
     """Run the stages, then write the job's audit line (ok, failed or cancelled)."""
-    from app.audit import record_job
+    from app.core.audit import record_job
 
     started, t0 = time.time(), time.perf_counter()
     token = _CURRENT.set(job)
@@ -95,7 +95,7 @@ def run(job: Job, stages: list[Stage] | None = None) -> Job:
 
 
 def _run_stages(job: Job, stages: list[Stage] | None) -> None:
-    from app.stages import TRANSLATE_STAGES
+    from app.pipeline.stages import TRANSLATE_STAGES
 
     stages = stages if stages is not None else TRANSLATE_STAGES
     total = sum(s.weight for s in stages)

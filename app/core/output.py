@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from app.errors import OutputError, OutputExists
+from app.core.errors import OutputError, OutputExists
 
 log = logging.getLogger(__name__)
 

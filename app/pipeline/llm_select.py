@@ -15,7 +15,7 @@ DEMO_LLM_ID = "smollm2-135m-instruct-demo"
 
 def demo_dir() -> Path:
     """Where ``make run``/``make test`` prepare the demo LLM."""
-    from app.config import prepared_models_dir
+    from app.core.config import prepared_models_dir
 
     return prepared_models_dir() / DEMO_LLM_ID
 
@@ -24,7 +24,7 @@ def resolve_llm(model: str | None = None) -> tuple[Path, str, bool]:
     """(folder, id, demo) of the LLM to use; raises ModelNotFound with what to do."""
     if model and Path(model).is_dir():
         return Path(model), Path(model).name, False
-    from app.engine_select import open_store
+    from app.pipeline.engine_select import open_store
 
     store = open_store()
     if model:

@@ -54,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _store() -> ModelStore:
-    from app.engine_select import open_store
+    from app.pipeline.engine_select import open_store
 
     return open_store()
 
@@ -81,7 +81,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from app.cli import ProgressBar
+    from app.cli.progress import ProgressBar
     from engines.importers import ImportOptions, import_model
 
     options = ImportOptions(model_id=args.model_id, licence=args.licence, src=args.src,
@@ -126,7 +126,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from app.cli import ProgressBar
+    from app.cli.progress import ProgressBar
     from engines.bundle import export_bundle
 
     bar = None if args.quiet else ProgressBar()

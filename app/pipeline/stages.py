@@ -1,4 +1,4 @@
-"""The stages of the translation pipeline (see :mod:`app.pipeline`)."""
+"""The stages of the translation pipeline (see :mod:`app.pipeline.job`)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import logging
 import re
 from dataclasses import dataclass
 
-from app.align import ProjectStylesStage, TagPlan
+from app.core.errors import ConfigError, NeedsOCR
+from app.core.output import default_output, write_atomic
 from app.document import TranslationStatus
-from app.errors import ConfigError, NeedsOCR
-from app.fidelity import check
 from app.formats.registry import default_output_format, read_document, writer_for
-from app.output import default_output, write_atomic
-from app.pipeline import Job, Stage
+from app.pipeline.align import ProjectStylesStage, TagPlan
+from app.pipeline.fidelity import check
+from app.pipeline.job import Job, Stage
 from engines.langdetect import detect, detect_document
 
 log = logging.getLogger(__name__)

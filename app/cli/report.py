@@ -41,11 +41,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from app.cli import ProgressBar
-    from app.config import JobConfig
-    from app.engine_select import translator_factory
-    from app.output import check_target
-    from app.pipeline import Job, run
+    from app.cli.progress import ProgressBar
+    from app.core.config import JobConfig
+    from app.core.output import check_target
+    from app.pipeline.engine_select import translator_factory
+    from app.pipeline.job import Job, run
     from app.report.build import ReportOptions, report_format, report_stages
 
     report_format(args.out)  # clear errors before any work
@@ -75,7 +75,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         for w in data.warnings:
             print(f"warning: {w}", file=sys.stderr)
     if job.fidelity is not None:
-        from app.fidelity import summary_line
+        from app.pipeline.fidelity import summary_line
 
         print(f"Fidelity: {summary_line(job.fidelity)}", file=sys.stderr)
     return 0

@@ -22,7 +22,7 @@ def prepared_models_dir() -> Path:
     override = os.environ.get("PASSERELLE_PREPARED_MODELS")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[1] / ".cache" / "models"
+    return Path(__file__).resolve().parents[2] / ".cache" / "models"
 
 
 @dataclass

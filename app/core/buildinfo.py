@@ -24,7 +24,7 @@ BUILD_INFO_FILE = Path(__file__).with_name("_build_info.json")
 LICENCES_DIR = "licenses"
 LICENCES_TEXT = "THIRD_PARTY_LICENSES.txt"
 LICENCES_JSON = "third_party_licenses.json"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def version_line() -> str:
 
 def about_text(root: Path | None = None) -> str:
     """Plain text for the About box: version, build, and the third-party licences."""
-    info = build_info(None if root is None else root / "app" / BUILD_INFO_FILE.name)
+    info = build_info(None if root is None else root / "app" / "core" / BUILD_INFO_FILE.name)
     lines = [
         f"Passerelle {info.version}",
         "Offline document translation and summarization. Nothing leaves this machine.",

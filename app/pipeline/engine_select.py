@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from app.config import JobConfig
-from app.pipeline import Job
+from app.core.config import JobConfig
+from app.pipeline.job import Job
 from engines.errors import ModelNotFound
 from engines.store import InstalledModel, ModelStore, valid_id
 from engines.translate.base import Translator
@@ -20,7 +20,7 @@ def open_store() -> ModelStore:
     """The user's model store: ``data_dir()/models`` (or ``$PASSERELLE_MODELS``), then the
     read-only shared stores of ``$PASSERELLE_SHARED_MODELS``, then the models prepared
     beside the application (the demo LLM), read-only too."""
-    from app.config import data_dir, prepared_models_dir
+    from app.core.config import data_dir, prepared_models_dir
 
     store = ModelStore.from_env(data_dir() / "models")
     prepared = prepared_models_dir()
@@ -79,7 +79,7 @@ def _pivot(store: ModelStore, config: JobConfig, src: str, tgt: str) -> Translat
 
 def _load_llm_translator(config: JobConfig) -> Translator:
     """Prompted translation through the installed LLM (or ``--model`` naming one)."""
-    from app.llm_select import load_llm
+    from app.pipeline.llm_select import load_llm
     from engines.translate.chain import load_glossary
     from engines.translate.llm import LLMTranslator
 
@@ -127,7 +127,7 @@ def with_chain(engine: Translator, config: JobConfig) -> Translator:
     if engine.info.engine == "pseudo":
         return engine  # keeps spans by itself; nothing worth remembering
     llm = engine.info.engine == "llm"  # glossary in the prompt, no placeholders
-    from app.config import data_dir
+    from app.core.config import data_dir
     from engines.translate.chain import build_chain, load_glossary
     from engines.translate.memory import TranslationMemory
 

@@ -27,7 +27,7 @@ from app import __version__
 from engines.translate.base import EngineInfo, Translator
 
 if TYPE_CHECKING:
-    from app.pipeline import Job
+    from app.pipeline.job import Job
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ _TRUE = ("1", "true", "yes", "on")
 
 
 def audit_path() -> Path:
-    from app.config import data_dir
+    from app.core.config import data_dir
 
     return data_dir() / AUDIT_FILE
 
@@ -58,7 +58,7 @@ def _utc(ts: float) -> str:
 
 
 def _hash(path: Path) -> str:
-    from app.hashing import sha256_file
+    from app.core.hashing import sha256_file
 
     try:
         return sha256_file(path)

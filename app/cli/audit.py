@@ -31,8 +31,8 @@ def _line(r: dict[str, Any]) -> str:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from app.audit import audit_path, parse_since, read
-    from app.errors import ConfigError
+    from app.core.audit import audit_path, parse_since, read
+    from app.core.errors import ConfigError
 
     try:
         since = parse_since(args.since) if args.since else None

@@ -31,10 +31,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
-    from app.cli import ProgressBar
+    from app.cli.progress import ProgressBar
+    from app.core.output import write_atomic
     from app.formats.registry import read_document
-    from app.llm_select import llm_available, load_llm
-    from app.output import write_atomic
+    from app.pipeline.llm_select import llm_available, load_llm
     from app.summarize import SummaryOptions, summarize_document
     from engines.langdetect import detect_document
 
@@ -79,8 +79,8 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def _optional_translator(args: argparse.Namespace, src: str):  # type: ignore[no-untyped-def]
     """An installed model to translate an extractive summary, or None."""
-    from app.config import JobConfig
-    from app.engine_select import make_translator
+    from app.core.config import JobConfig
+    from app.pipeline.engine_select import make_translator
     from engines.errors import ModelNotFound
 
     config = JobConfig(input=args.input, target_lang=args.lang, source_lang=src,

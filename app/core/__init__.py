@@ -1,0 +1,1 @@
+"""The lowest application layer: errors, configuration, hashing, build info, outputs, audit."""

@@ -1,0 +1,1 @@
+"""The translation pipeline: the job runner, its stages, alignment, fidelity, engine choice."""
