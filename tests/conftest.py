@@ -9,12 +9,18 @@ from pathlib import Path
 import pytest
 
 from engines import offline
+from tests.int8_path import forced_isa, int8_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    # int8 numbers depend on these kernels (tests/int8_path.py): say which ones ran.
+    return f"{int8_path().describe()}; forced: {forced_isa() or 'nothing'}"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -1,16 +1,18 @@
 """GGUF -> CTranslate2 conversion on tiny random models, checked against the numpy reference.
 
 Tolerances (logits over every prompt position, reference in float64):
-* float32 conversion: max |ct2 - ref| <= 1e-4 * std(ref) (measured ~4e-6), same
-  argmax everywhere, identical greedy output for 20 tokens.
-* int8 conversion (weights *and* activations quantized by CTranslate2):
-  Pearson correlation >= 0.995 (measured >= 0.999), max |diff| <= 0.4 * std(ref)
-  (measured <= 0.25), top-1 agreement on >= 75% of positions.
+* float32 conversion carries the exactness claim, on every CPU: max |ct2 - ref| <=
+  1e-4 * std(ref) (measured ~4e-6 with AVX-512 and with forced AVX2), same argmax
+  everywhere, identical greedy output for 20 tokens.
+* int8 conversion (weights *and* activations quantized by CTranslate2): the bounds depend
+  on the int8 GEMM kernels the CPU runs (tests/int8_path.py), see ``INT8_LIMITS``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import ctranslate2
@@ -31,11 +33,38 @@ from engines.gguf import (
 from engines.gguf import convert as convert_module
 from engines.gguf.reference import ReferenceModel
 from engines.gguf.tiny import TinyConfig, write_tiny_gguf
+from tests.int8_path import int8_path
+
+logger = logging.getLogger(__name__)
 
 FLOAT32_REL_TOL = 1e-4
-INT8_MIN_CORR = 0.995
-INT8_REL_TOL = 0.4
-INT8_MIN_TOP1 = 0.75
+
+
+@dataclass(frozen=True)
+class Int8Limits:
+    min_corr: float  # Pearson correlation of all logits with the reference
+    max_rel: float  # max |ct2 - ref| / std(ref)
+    min_top1: float  # share of positions where int8's argmax is the reference's
+    min_top5: float  # share of positions where int8's argmax is in the reference's 5 best
+
+
+# Measured with bench/int8_isa.py and on 20 tiny models (these 5 cases, seeds +0/10/20/30),
+# native AVX-512 VNNI and forced AVX2 (CT2_FORCE_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2) on
+# the same machine; forced AVX2 reproduces the figures of a real AVX2-only EPYC.
+# A broken conversion (llama Q/K left permuted) measures, on both kinds: corr 0.54-0.75,
+# max|diff|/std 3.7-5.1, top-5 0.36-0.80, so the looser bounds still catch it.
+INT8_LIMITS = {
+    # VNNI (vpdpbusd) sums u8 x s8 products exactly in 32 bits: only quantization noise.
+    # Measured corr 0.9991-0.9993, max|diff|/std 0.16-0.28, top-1 0.84-1.00, top-5 1.00.
+    "vnni": Int8Limits(min_corr=0.995, max_rel=0.4, min_top1=0.75, min_top5=0.95),
+    # AVX2 (or AVX-512 without VNNI): vpmaddubsw adds pairs of u8 x s8 products in a
+    # saturating 16-bit register (255 * 127 * 2 > 32767), so large products are clipped.
+    # Random tiny models have near-tied logits, so their top-1 flips often; the reference's
+    # 5 best still hold int8's choice. Measured corr 0.941-0.982, max|diff|/std 1.06-2.22,
+    # top-1 0.48-0.88, top-5 0.92-1.00.
+    "saturating": Int8Limits(min_corr=0.92, max_rel=3.0, min_top1=0.4, min_top5=0.88),
+}
+INT8_LIMITS["unknown"] = INT8_LIMITS["saturating"]  # holds on both kinds
 GREEDY_TOKENS = 20
 PROMPT = [{"role": "user", "content": "the cat sat on the mat"}]
 
@@ -115,12 +144,20 @@ def test_int8_logits_close_to_reference(tiny_case: dict[str, object]) -> None:
     ref = tiny_case["ref_logits"]
     assert isinstance(ref, np.ndarray)
     got = _ct2_logits(tiny_case["int8"], tiny_case["tokens"], "int8")  # type: ignore[arg-type]
+    path = int8_path()
+    limits = INT8_LIMITS[path.kind]
     corr = np.corrcoef(got.ravel(), ref.ravel())[0, 1]
     rel = np.abs(got - ref).max() / ref.std()
     top1 = (got.argmax(-1) == ref.argmax(-1)).mean()
-    assert corr >= INT8_MIN_CORR, f"corr={corr:.5f}"
-    assert rel <= INT8_REL_TOL, f"max|diff|/std = {rel:.3f}"
-    assert top1 >= INT8_MIN_TOP1, f"top-1 agreement {top1:.2f}"
+    best5 = np.argsort(-ref, axis=-1)[:, :5]
+    top5 = np.mean([choice in row for choice, row in zip(got.argmax(-1), best5)])
+    figures = f"corr={corr:.5f}, max|diff|/std={rel:.3f}, top-1 {top1:.2f}, top-5 {top5:.2f}"
+    logger.info("int8 on %s: %s", path.describe(), figures)
+    where = f"{figures} ({path.describe()})"
+    assert corr >= limits.min_corr, where
+    assert rel <= limits.max_rel, where
+    assert top1 >= limits.min_top1, where
+    assert top5 >= limits.min_top5, where
 
 
 def test_output_folder_contents(tiny_case: dict[str, object]) -> None:
