@@ -25,6 +25,10 @@ class BlockKind(enum.StrEnum):
     ENDNOTE = "endnote"
     CAPTION = "caption"
     TEXTBOX = "textbox"
+    NOTE = "note"  # speaker notes of a slide
+    COMMENT = "comment"  # a spreadsheet cell comment
+    ALT_TEXT = "alt_text"  # the description of a picture or shape
+    LABEL = "label"  # a short name: a sheet name
 
 
 # Running headers and footers: repeated page furniture, not body content.

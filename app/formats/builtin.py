@@ -8,13 +8,18 @@ from app.document import Document
 from app.formats.docx_from_pdf import write_docx_from_pdf
 from app.formats.docx_reader import read_docx
 from app.formats.docx_writer import write_docx
+from app.formats.legacy import make_legacy_reader
 from app.formats.pdf_bilingual import write_pdf_bilingual
 from app.formats.pdf_reader import read_pdf
 from app.formats.pdf_writer import write_pdf_inplace
+from app.formats.pptx_reader import read_pptx
+from app.formats.pptx_writer import write_pptx
 from app.formats.registry import WriterSpec, register_reader, register_writer
 
 register_reader("docx", read_docx)
 register_reader("pdf", read_pdf)
+register_reader("pptx", read_pptx)
+register_reader("legacy", make_legacy_reader({"docx": read_docx, "pptx": read_pptx}))
 
 
 def _write_any_docx(doc: Document, out: Path) -> None:
@@ -31,6 +36,8 @@ register_writer(WriterSpec("pdf", ".pdf", write_pdf_inplace, ("pdf",),
                            "Translated PDF, same layout"))
 register_writer(WriterSpec("pdf-bilingual", ".bilingual.pdf", write_pdf_bilingual, ("pdf",),
                            "Original and translated pages side by side"))
+register_writer(WriterSpec("pptx", ".pptx", write_pptx, ("pptx",),
+                           "Translated PowerPoint presentation"))
 
 
 def _write_report_docx(doc: Document, out: Path) -> None:

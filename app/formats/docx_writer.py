@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from app.document import Document, Run, Style, TranslationStatus
 from app.formats.docx_reader import open_docx
 from app.formats.docx_walk import W_HYPERLINK, TextRun, text_runs, walk
+from app.formats.textcut import cut_runs, split_points, target_runs
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,7 @@ def write_docx(doc: Document, out: Path) -> None:
         runs = text_runs(ref.element, ref.part)
         if not runs:
             continue
-        new_runs = block.translation.runs or [Run(block.translation.text, runs[0].run.style)]
-        if not block.translation.runs and not block.is_uniform():
-            new_runs = [Run(block.translation.text, _dominant_style(runs))]
+        new_runs = target_runs(block, [tr.run for tr in runs])
         rewrite_paragraph(runs, new_runs)
         for mirror in ref.mirrors:  # the VML copy of a text box, for older readers
             mirror_runs = text_runs(mirror, ref.part)
@@ -45,13 +44,6 @@ def write_docx(doc: Document, out: Path) -> None:
     _set_language(source, doc.target_language)
     source.save(str(out))
     log.info("DOCX writer: %d paragraphs rewritten", written)
-
-
-def _dominant_style(runs: list[TextRun]) -> Style:
-    weights: dict[Style, int] = {}
-    for tr in runs:
-        weights[tr.run.style] = weights.get(tr.run.style, 0) + len(tr.run.text)
-    return max(weights, key=lambda s: weights[s])
 
 
 def _template_for(style: Style, runs: list[TextRun]) -> TextRun:
@@ -75,7 +67,7 @@ def rewrite_paragraph(runs: list[TextRun], new_runs: list[Run]) -> None:
     slots = text_slots(runs)
     text = "".join(r.text for r in new_runs)
     cuts = split_points("".join(tr.run.text for tr in runs), [o for _, o in slots[1:]], text)
-    for (first, _), piece in zip(slots, _cut_runs(new_runs, cuts), strict=True):
+    for (first, _), piece in zip(slots, cut_runs(new_runs, cuts), strict=True):
         _insert_before(runs[first].container, piece, runs)
     for tr in runs:
         parent = tr.element.getparent()
@@ -141,53 +133,6 @@ def _invisible(node: Any) -> bool:
         return True
     return node.tag == qn("w:r") and all(c.tag in _RUN_NOISE and not (c.text or "")
                                          for c in node)
-
-
-def split_points(source: str, offsets: list[int], target: str) -> list[int]:
-    """Where to cut ``target`` for each cut ``offset`` of ``source``: at the same
-    relative place, moved to a word boundary (preferably after punctuation when the
-    source cut follows punctuation, as a note mark after a sentence), never backwards."""
-    bounds = [i for i, c in enumerate(target) if c.isspace()] + [len(target)]
-    cuts: list[int] = []
-    for offset in offsets:
-        if offset >= len(source.rstrip()):
-            cuts.append(len(target))
-            continue
-        want = offset / max(len(source), 1) * len(target)
-        after_punct = source[:offset].rstrip()[-1:] in _PUNCT
-        floor = cuts[-1] if cuts else 0
-
-        def cost(b: int, _want: float = want, _punct: bool = after_punct) -> float:
-            match = target[:b].rstrip()[-1:] in _PUNCT
-            return abs(b - _want) * (0.3 if _punct and match else 1.0)
-
-        cands = [b for b in bounds if b >= floor] or [len(target)]
-        cuts.append(min(cands, key=cost))
-    return cuts
-
-
-_PUNCT = set(".!?;:…»)]\"”。！？")
-
-
-def _cut_runs(new_runs: list[Run], cuts: list[int]) -> list[list[Run]]:
-    """Split styled runs at character offsets ``cuts`` (one more piece than cuts)."""
-    pieces: list[list[Run]] = [[]]
-    pos, k = 0, 0
-    for run in new_runs:
-        text = run.text
-        while k < len(cuts) and cuts[k] <= pos + len(text):
-            head = cuts[k] - pos
-            if head > 0:
-                pieces[-1].append(Run(text[:head], run.style))
-            text, pos = text[head:], cuts[k]
-            pieces.append([])
-            k += 1
-        if text:
-            pieces[-1].append(Run(text, run.style))
-        pos += len(text)
-    while len(pieces) < len(cuts) + 1:
-        pieces.append([])
-    return pieces
 
 
 def _clone_run(template: Any, text: str) -> Any:

@@ -25,6 +25,7 @@ class WriterSpec:
 
 
 _READERS: dict[str, Reader] = {}
+_STREAMING = {"pdf", "xlsx", "ods"}  # readers that report progress and honour cancel
 _WRITERS: dict[str, WriterSpec] = {}
 
 
@@ -51,7 +52,7 @@ def read_document(path: Path, password: str | None = None,
     reader = _READERS.get(fmt)
     if reader is None:
         raise UnsupportedDocument(f"No reader for {fmt} files yet.")
-    if fmt == "pdf":
+    if fmt in _STREAMING:
         return reader(Path(path), password=password, progress=progress, cancel=cancel)
     return reader(Path(path), password=password)
 
@@ -76,4 +77,5 @@ def output_formats(source_format: str | None = None) -> list[str]:
 
 
 def default_output_format(source_format: str) -> str:
-    return "pdf" if source_format == "pdf" and "pdf" in output_formats("pdf") else "docx"
+    """The source's own format when a writer renders it, else DOCX."""
+    return source_format if source_format in output_formats(source_format) else "docx"

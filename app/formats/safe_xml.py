@@ -41,8 +41,8 @@ class _Refused(Exception):
 class _Limits:
     """A parser target that builds nothing and enforces the depth and text limits."""
 
-    def __init__(self, part: str) -> None:
-        self.part, self.depth, self.text = part, 0, 0
+    def __init__(self, part: str, label: str) -> None:
+        self.part, self.label, self.depth, self.text = part, label, 0, 0
 
     def start(self, tag: str, attrib: Any, nsmap: Any = None) -> None:
         self.depth += 1
@@ -62,7 +62,7 @@ class _Limits:
             raise _Refused(_too_long(self.part))
 
     def doctype(self, *_args: Any) -> None:
-        raise _Refused(_dtd(self.part))
+        raise _Refused(_dtd(self.part, self.label))
 
     def close(self) -> None:
         return None
@@ -74,26 +74,26 @@ def _too_long(part: str) -> DocumentTooLarge:
         f"{MAX_TEXT_BYTES // 1_000_000} MB (damaged or crafted).")
 
 
-def _dtd(part: str) -> CorruptDocument:
+def _dtd(part: str, label: str = "Word document") -> CorruptDocument:
     return CorruptDocument(
-        f"Document rejected: part {part} declares XML entities (a DTD), which Word files "
-        "never contain (possible attack).")
+        f"Document rejected: part {part} declares XML entities (a DTD), which "
+        f"{label.split()[0]} files never contain (possible attack).")
 
 
 class XmlPartCheck:
     """Feed a part's bytes in chunks, then :meth:`close`; raises typed errors only."""
 
-    def __init__(self, part: str) -> None:
-        self.part = part
+    def __init__(self, part: str, label: str = "Word document") -> None:
+        self.part, self.label = part, label
         self._tail = b""
         self._parser = etree.XMLParser(
-            target=_Limits(part), resolve_entities=False, no_network=True, load_dtd=False,
+            target=_Limits(part, label), resolve_entities=False, no_network=True, load_dtd=False,
             huge_tree=False, dtd_validation=False)
 
     def feed(self, chunk: bytes) -> None:
         window = self._tail + chunk
         if any(marker in window for marker in _DTD_MARKERS):
-            raise _dtd(self.part)
+            raise _dtd(self.part, self.label)
         self._tail = window[-_OVERLAP:]
         self._call(self._parser.feed, chunk)
 
@@ -118,10 +118,10 @@ class XmlPartCheck:
         if "text node" in low or "huge" in low:
             return _too_long(self.part)
         if "entity" in low or "doctype" in low:
-            return _dtd(self.part)
+            return _dtd(self.part, self.label)
         log.info("XML part %s is not well-formed: %s", self.part, text)
         return CorruptDocument(
-            f"The file is not a valid Word document (part {self.part} is damaged: "
+            f"The file is not a valid {self.label} (part {self.part} is damaged: "
             f"{text[:160]}).")
 
 

@@ -19,6 +19,7 @@ import logging
 import os
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from app.core.errors import (
@@ -36,7 +37,38 @@ log = logging.getLogger(__name__)
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DOCX_EXTENSIONS = {".docx", ".docm", ".dotx", ".dotm"}
 PDF_EXTENSIONS = {".pdf"}
-SUPPORTED = sorted(DOCX_EXTENSIONS | PDF_EXTENSIONS)
+# Source formats by file extension ("legacy": converted through LibreOffice first).
+EXTENSIONS: dict[str, frozenset[str]] = {
+    "docx": frozenset(DOCX_EXTENSIONS),
+    "pdf": frozenset(PDF_EXTENSIONS),
+    "pptx": frozenset({".pptx", ".pptm"}),
+    "xlsx": frozenset({".xlsx", ".xlsm"}),
+    "odt": frozenset({".odt"}),
+    "ods": frozenset({".ods"}),
+    "odp": frozenset({".odp"}),
+    "txt": frozenset({".txt"}),
+    "md": frozenset({".md", ".markdown"}),
+    "html": frozenset({".html", ".htm"}),
+    "eml": frozenset({".eml"}),
+    "msg": frozenset({".msg"}),
+    "legacy": frozenset({".doc", ".ppt", ".xls", ".rtf"}),
+}
+LABELS = {
+    "docx": "Word document", "pdf": "PDF", "pptx": "PowerPoint presentation",
+    "xlsx": "Excel workbook", "odt": "OpenDocument text", "ods": "OpenDocument spreadsheet",
+    "odp": "OpenDocument presentation", "txt": "plain text", "md": "Markdown text",
+    "html": "HTML page", "eml": "e-mail message", "msg": "Outlook message",
+    "legacy": "legacy Office document",
+}
+ZIP_FORMATS = frozenset({"docx", "pptx", "xlsx", "odt", "ods", "odp"})
+TEXT_FORMATS = frozenset({"txt", "md", "html", "eml"})
+SUPPORTED = sorted(e for exts in EXTENSIONS.values() for e in exts)
+
+
+def format_for_suffix(suffix: str) -> str | None:
+    """The source format of a file extension (".PPTX" → "pptx"), or None."""
+    suffix = suffix.lower()
+    return next((f for f, exts in EXTENSIONS.items() if suffix in exts), None)
 
 # Limits in the spirit of Apache POI's ZipSecureFile.
 LIMIT_ENV = "PASSERELLE_MAX_EXPANDED_MB"
@@ -101,26 +133,32 @@ def _ole2_streams(path: Path, wanted: tuple[str, ...]) -> set[str]:
     return found
 
 
-def _refuse_ole2(path: Path, ext: str) -> None:
-    """An OLE2 container: an encrypted Office file, or a legacy binary one."""
+def _refuse_ole2(path: Path, fmt: str) -> str:
+    """An OLE2 container: an encrypted Office file (refused), an Outlook message, or a
+    legacy binary Office file (converted through LibreOffice, whatever its extension)."""
     streams = _ole2_streams(path, ("EncryptedPackage", "WordDocument"))
-    if "EncryptedPackage" in streams or ("WordDocument" not in streams and ext != ".doc"):
+    if fmt == "msg" and "EncryptedPackage" not in streams:
+        return "msg"
+    if "EncryptedPackage" in streams or (fmt == "docx" and "WordDocument" not in streams):
+        app = LABELS.get(fmt, "Office").split()[0]
         raise EncryptedDocument(
-            "This Word file is encrypted: remove the password in Word, then retry.",
+            f"This {app} file is encrypted: remove the password in {app}, then retry.",
             needs_password=False)
-    raise UnsupportedDocument(
-        "Legacy Word .doc files are not supported: save it as .docx in Word or LibreOffice.")
+    return "legacy"
 
 
 def detect_format(path: Path) -> str:
-    """Return "docx" or "pdf", or raise a typed error that says what the file really is."""
+    """Return the format name ("docx", "pdf", "pptx", "xlsx", "odt", "ods", "odp",
+    "txt", "md", "html", "eml", "msg" or "legacy"), or raise a typed error that says
+    what the file really is."""
     path = Path(path)
     if not path.exists():
         raise DocumentNotFound(f"File not found: {path}")
     if not path.is_file():
         raise UnsupportedDocument(f"Not a file: {path}")
     ext = path.suffix.lower()
-    if ext not in DOCX_EXTENSIONS | PDF_EXTENSIONS | {".doc"}:
+    fmt = format_for_suffix(ext)
+    if fmt is None:
         raise UnsupportedDocument(
             f"Unsupported file type '{ext or path.name}': supported are {', '.join(SUPPORTED)}."
         )
@@ -135,26 +173,47 @@ def detect_format(path: Path) -> str:
     if size == 0:
         raise CorruptDocument(f"The file {path.name} is empty (0 bytes).")
     if head.startswith(OLE2_MAGIC):
-        _refuse_ole2(path, ext)
-    if ext == ".doc":
-        raise UnsupportedDocument("Legacy Word .doc files are not supported: save it as .docx.")
-    if b"%PDF-" in head[:1024]:
-        if ext in PDF_EXTENSIONS:
+        return _refuse_ole2(path, fmt)
+    if fmt == "msg":
+        raise CorruptDocument(f"{path.name} is not an Outlook message (no OLE2 header).")
+    if b"%PDF-" in head[:1024] and fmt not in TEXT_FORMATS:
+        if fmt == "pdf":
             return "pdf"
         raise UnsupportedDocument(
-            f"{path.name} is a PDF with a Word extension; rename it to .pdf.")
+            f"{path.name} is a PDF with a {LABELS[fmt]} extension; rename it to .pdf.")
     if head.startswith(b"PK\x03\x04"):
-        if ext in DOCX_EXTENSIONS:
-            return "docx"
-        raise UnsupportedDocument(f"{path.name} is a zip/Office file, not a PDF.")
+        if fmt in ZIP_FORMATS:
+            return fmt
+        raise UnsupportedDocument(f"{path.name} is a zip/Office file, not a {LABELS[fmt]}.")
+    if fmt in TEXT_FORMATS:
+        if b"\0" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise UnsupportedDocument(f"{path.name} is a binary file, not {LABELS[fmt]}.")
+        return fmt
+    if fmt == "legacy" and ext == ".rtf" and head.startswith(b"{\\rtf"):
+        return "legacy"
     what = _describe(head)
-    kind = "PDF" if ext in PDF_EXTENSIONS else "Word document"
+    kind = LABELS[fmt]
     if what:
         raise UnsupportedDocument(f"The file is not a valid {kind}: it is {what}.")
     raise CorruptDocument(f"The file is not a valid {kind} (unrecognised content).")
 
 
-def _check_names(infos: list[zipfile.ZipInfo], limit: int) -> None:
+@dataclass(frozen=True)
+class PackageKind:
+    """What a zip package must hold to be of one kind, and how messages name it."""
+
+    label: str  # "Word document"
+    marker: str  # a member that must exist
+    prefix: str  # the folder with the content ("word/"), or "" for none
+
+
+WORD = PackageKind("Word document", _CT_NAME, "word/")
+POWERPOINT = PackageKind("PowerPoint presentation", _CT_NAME, "ppt/")
+EXCEL = PackageKind("Excel workbook", _CT_NAME, "xl/")
+OPENDOCUMENT = PackageKind("OpenDocument file", "content.xml", "")
+
+
+def _check_names(infos: list[zipfile.ZipInfo], limit: int, kind: PackageKind = WORD) -> None:
     """Declared sizes, ratios and member names, from the zip headers alone."""
     if len(infos) > MAX_MEMBERS:
         raise DocumentTooLarge(f"Document rejected: it has more than {MAX_MEMBERS} parts.")
@@ -168,11 +227,11 @@ def _check_names(infos: list[zipfile.ZipInfo], limit: int) -> None:
             raise DocumentTooLarge(
                 f"Document rejected: it would expand to more than {_megabytes(limit)} MB.")
         _check_ratio(name, info.file_size, info.compress_size)
-    if _CT_NAME not in {i.filename for i in infos}:
+    if kind.marker not in {i.filename for i in infos}:
         raise CorruptDocument(
-            "The file is not a valid Word document (missing [Content_Types].xml).")
-    if not any(i.filename.startswith("word/") for i in infos):
-        raise CorruptDocument("The file is not a Word document (no word/ part).")
+            f"The file is not a valid {kind.label} (missing {kind.marker}).")
+    if kind.prefix and not any(i.filename.startswith(kind.prefix) for i in infos):
+        raise CorruptDocument(f"The file is not a {kind.label} (no {kind.prefix} part).")
 
 
 def _check_ratio(name: str, size: int, compressed: int) -> None:
@@ -195,16 +254,20 @@ class _Budget:
                 f"Document rejected: it would expand to more than {_megabytes(self.limit)} MB.")
 
 
-def _xml_parts(zf: zipfile.ZipFile, budget: _Budget) -> set[str]:
+def _xml_parts(zf: zipfile.ZipFile, budget: _Budget, label: str = WORD.label) -> set[str]:
     """Names of the members python-docx will parse as XML: ``.xml``/``.rels`` files and
-    parts whose content type is XML (SVG images excepted), after checking the types part."""
+    parts whose content type is XML (SVG images excepted), after checking the types part.
+    A package without a types part (OpenDocument) has its ``.xml``/``.rdf`` members."""
     from lxml import etree
 
-    types = _read_member(zf, zf.getinfo(_CT_NAME), budget, xml=True)
+    if _CT_NAME not in zf.NameToInfo:
+        return {i.filename for i in zf.infolist()
+                if i.filename.lower().endswith((".xml", ".rdf"))}
+    types = _read_member(zf, zf.getinfo(_CT_NAME), budget, xml=True, label=label)
     try:
         root = etree.fromstring(types, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
-        raise _damaged(_CT_NAME, exc) from exc
+        raise _damaged(_CT_NAME, exc, label) from exc
     defaults, overrides = {}, {}
     for el in root:
         tag = etree.QName(el).localname if isinstance(el.tag, str) else ""
@@ -225,11 +288,11 @@ def _xml_parts(zf: zipfile.ZipFile, budget: _Budget) -> set[str]:
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget,
-                 xml: bool = False, keep: bool = True) -> bytes:
+                 xml: bool = False, keep: bool = True, label: str = WORD.label) -> bytes:
     """Decompress one member in chunks against the ``budget``, feeding XML parts to the
     hardened checker.  Returns the data when ``keep``."""
     name = info.filename
-    check = XmlPartCheck(name) if xml else None
+    check = XmlPartCheck(name, label) if xml else None
     kept: list[bytes] = []
     size = 0
     try:
@@ -250,21 +313,26 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget,
             check.close()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
             NotImplementedError, RuntimeError, OSError) as exc:  # OSError: offsets out of file
-        raise _damaged(name, exc) from exc
+        raise _damaged(name, exc, label) from exc
     return b"".join(kept)
 
 
-def _damaged(name: str, exc: BaseException) -> CorruptDocument:
+def _damaged(name: str, exc: BaseException, label: str = WORD.label) -> CorruptDocument:
     reason = " ".join(str(exc).split())[:120] or type(exc).__name__
     if "crc" in reason.lower():
         reason = "its checksum does not match: damaged, or its size header lies"
     return CorruptDocument(
-        f"The file is not a valid Word document (part {name} is damaged: {reason}).")
+        f"The file is not a valid {label} (part {name} is damaged: {reason}).")
 
 
 def check_docx_package(path: Path, max_bytes: int | None = None) -> None:
     """Refuse zip bombs, unsafe member names, hostile XML and packages that are not Word
     documents (see the module docstring).  Every refusal is a typed :class:`InputError`."""
+    check_package(path, WORD, max_bytes)
+
+
+def check_package(path: Path, kind: PackageKind, max_bytes: int | None = None) -> None:
+    """The checks of :func:`check_docx_package` for a package of any ``kind``."""
     limit = max_bytes if max_bytes is not None else max_expanded_bytes()
     try:
         zf = zipfile.ZipFile(path)
@@ -273,11 +341,12 @@ def check_docx_package(path: Path, max_bytes: int | None = None) -> None:
             f"{Path(path).name} was moved or deleted (it is needed to read or write).") from exc
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
         raise CorruptDocument(
-            f"The file is not a valid Word document (broken zip: {exc}).") from exc
+            f"The file is not a valid {kind.label} (broken zip: {exc}).") from exc
     with zf:
-        _check_names(zf.infolist(), limit)
+        _check_names(zf.infolist(), limit, kind)
         budget = _Budget(limit)
-        xml_parts = _xml_parts(zf, budget)
+        xml_parts = _xml_parts(zf, budget, kind.label)
         for info in zf.infolist():
             if info.filename != _CT_NAME and not info.is_dir():
-                _read_member(zf, info, budget, xml=info.filename in xml_parts, keep=False)
+                _read_member(zf, info, budget, xml=info.filename in xml_parts, keep=False,
+                             label=kind.label)

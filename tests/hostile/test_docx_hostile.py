@@ -183,11 +183,16 @@ def test_encrypted_word_file(inbox, capsys, monkeypatch) -> None:  # type: ignor
     assert "remove the password" in message
 
 
-def test_legacy_doc_even_when_renamed_docx(inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_legacy_doc_without_libreoffice_names_the_program(inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A legacy .doc (even renamed .docx) goes to LibreOffice; without it, the message
+    names the missing program and how to install it."""
+    monkeypatch.setenv("PASSERELLE_SOFFICE", str(inbox / "no-such-soffice"))
     for name in ("ancien.doc", "ancien-renomme.docx"):
         old = ole2.legacy_doc(inbox / name)
-        refuse(old, capsys, monkeypatch, UnsupportedDocument,
-               r"^Legacy Word \.doc files are not supported: save it as \.docx")
+        message = refuse(old, capsys, monkeypatch, UnsupportedDocument,
+                         r"^Converting \.docx? files needs LibreOffice, and its program "
+                         r"'soffice' was not found")
+        assert "apt-get install libreoffice-writer-nogui" in message
 
 
 def test_corpus_ole2_files_are_real_compound_files(inbox) -> None:  # type: ignore[no-untyped-def]
@@ -210,11 +215,18 @@ def test_zero_byte_file(inbox, capsys, monkeypatch) -> None:  # type: ignore[no-
     refuse(empty, capsys, monkeypatch, CorruptDocument, r"^The file vide\.docx is empty \(0 bytes\)\.$")
 
 
-@pytest.mark.parametrize("name", ["notes.odt", "notes.txt", "notes"])
+@pytest.mark.parametrize("name", ["notes.exe", "notes"])
 def test_unsupported_extension(name, valid, inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     other = Path(shutil.copy(valid["docx"], inbox / name))
     refuse(other, capsys, monkeypatch, UnsupportedDocument,
-           r"^Unsupported file type '.+': supported are \.docm, \.docx, \.dotm, \.dotx, \.pdf\.$")
+           r"^Unsupported file type '.+': supported are \.doc, \.docm, \.docx, .*\.pdf, "
+           r"\.ppt, \.pptm, \.pptx, .*\.xlsx\.$")
+
+
+def test_word_file_renamed_to_a_text_format(valid, inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    other = Path(shutil.copy(valid["docx"], inbox / "notes.txt"))
+    refuse(other, capsys, monkeypatch, UnsupportedDocument,
+           r"^notes\.txt is a zip/Office file, not a plain text\.$")
 
 
 def test_not_a_zip_and_broken_zip(valid, inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]

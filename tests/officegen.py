@@ -1,0 +1,112 @@
+"""Office files made by our own code for the format tests (PowerPoint, Excel).
+
+Each generator writes a small file that holds every container a reader must reach, with
+known texts; the tests then check what comes back.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+DECK_TEXTS = {
+    "title": "Quarterly review of the northern depot",
+    "body": "Deliveries rose by 12 % in March.",
+    "bold": "critical",
+    "group": "Inside a nested group",
+    "cell": "Spare parts in stock at the northern depot",
+    "number_cell": "1 250",
+    "chart_title": "Fuel used per month",
+    "axis_title": "Litres burnt",
+    "notes": "Remind the team about the audit of depot 3.",
+    "alt": "Photo of the depot entrance",
+    "link": "the maintenance guide",
+}
+
+
+def rich_pptx(path: Path) -> Path:
+    """One slide with a title, a body paragraph with bold and a hyperlink, a slide-number
+    field, nested group shapes, a table, a chart with a title and an axis title, alt
+    text and speaker notes."""
+    from pptx import Presentation
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.enum.text import MSO_AUTO_SIZE
+    from pptx.util import Inches, Pt
+
+    t = DECK_TEXTS
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[1])
+    slide.shapes.title.text = t["title"]
+    body = slide.placeholders[1].text_frame
+    p = body.paragraphs[0]
+    p.add_run().text = t["body"] + " A "
+    bold = p.add_run()
+    bold.text = t["bold"]
+    bold.font.bold = True
+    p.add_run().text = " shortage remains; read "
+    link = p.add_run()
+    link.text = t["link"]
+    link.hyperlink.address = "https://example.org/guide"
+    p.add_run().text = "."
+    fld = etree.SubElement(p._p, f"{{{A_NS}}}fld", id="{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}",
+                           type="slidenum")
+    etree.SubElement(fld, f"{{{A_NS}}}t").text = "1"
+    outer = slide.shapes.add_group_shape()
+    inner = outer.shapes.add_group_shape()
+    box = inner.shapes.add_textbox(Inches(0.5), Inches(5), Inches(3), Inches(0.5))
+    box.text_frame.text = t["group"]
+    rows = slide.shapes.add_table(2, 2, Inches(5), Inches(5), Inches(4), Inches(1)).table
+    rows.cell(0, 0).text = t["cell"]
+    rows.cell(0, 1).text = t["number_cell"]
+    data = CategoryChartData()
+    data.categories = ["Jan", "Feb"]
+    data.add_series("Litres", (1200, 1350))
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(5), Inches(1),
+                                   Inches(4), Inches(3), data).chart
+    chart.has_title = True
+    chart.chart_title.text_frame.text = t["chart_title"]
+    chart.value_axis.has_title = True
+    chart.value_axis.axis_title.text_frame.text = t["axis_title"]
+    pic_box = slide.shapes.add_textbox(Inches(0.2), Inches(6.5), Inches(1), Inches(0.4))
+    pic_box._element.nvSpPr.cNvPr.set("descr", t["alt"])
+    slide.notes_slide.notes_text_frame.text = t["notes"]
+    long_box = slide.shapes.add_textbox(Inches(0.2), Inches(7), Inches(4), Inches(0.4))
+    long_box.text_frame.text = "A long sentence that will not fit once it is translated."
+    long_box.text_frame.paragraphs[0].runs[0].font.size = Pt(14)
+    long_box.text_frame.auto_size = MSO_AUTO_SIZE.NONE  # a fixed frame: must shrink
+    long_box.text_frame.word_wrap = True
+    prs.save(str(path))
+    return path
+
+
+def macro_enabled(source: Path, out: Path, main_type: str, main_part: str) -> Path:
+    """A copy of ``source`` made macro-enabled: the main part's content type changed
+    and a ``vbaProject.bin`` related to it."""
+    folder = main_part.rsplit("/", 1)[0]
+    rels_name = f"{folder}/_rels/{main_part.rsplit('/', 1)[1]}.rels"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                text = data.decode("utf-8")
+                start = text.index(f'PartName="/{main_part}"')
+                ct_start = text.index('ContentType="', start) + len('ContentType="')
+                ct_end = text.index('"', ct_start)
+                text = text[:ct_start] + main_type + text[ct_end:]
+                text = text.replace(
+                    "</Types>", '<Default Extension="bin" ContentType='
+                    '"application/vnd.ms-office.vbaProject"/></Types>')
+                data = text.encode("utf-8")
+            elif item.filename == rels_name:
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/'
+                    b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+            z.writestr(item, data)
+        z.writestr(f"{folder}/vbaProject.bin", b"Attribute VB_Name = \"Module1\"\nShell \"calc\"")
+    return out
