@@ -109,6 +109,23 @@ class Translation:
 
 
 @dataclass
+class OcrInfo:
+    """Where an OCR'd block came from and how sure the OCR was.
+
+    ``confidence`` is Tesseract's mean word confidence (0..1), ``None`` for a block read
+    from a PDF's own invisible OCR layer (render mode 3, no confidence recorded).
+    ``lines`` are the line boxes (page space) that the in-place writer covers.
+    """
+
+    engine: str  # "tesseract fra", "pdf layer"
+    confidence: float | None = None
+    lines: list[tuple[float, float, float, float]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # the text of each line, for a text layer
+    low_words: list[str] = field(default_factory=list)  # words read with low confidence
+    low_numbers: list[str] = field(default_factory=list)  # numbers read with low confidence
+
+
+@dataclass
 class Block:
     id: int
     kind: BlockKind
@@ -120,6 +137,7 @@ class Block:
     geometry: Geometry | None = None
     translation: Translation = field(default_factory=Translation)
     flags: list[str] = field(default_factory=list)
+    ocr: OcrInfo | None = None  # set when the text was read by OCR
 
     @property
     def text(self) -> str:
@@ -149,6 +167,7 @@ class DocumentMeta:
     title: str | None = None
     output_page_count: int | None = None  # set by fixed-layout writers (in-place PDF)
     scanned_pages: list[int] = field(default_factory=list)  # 0-based, no text layer: need OCR
+    ocr_pages: list[int] = field(default_factory=list)  # 0-based, text read by OCR
 
 
 @dataclass

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from app.document import Run, Style
+from app.document import OcrInfo, Run, Style
 from app.formats.pdf_tables import TableGrid
 
 Rect = tuple[float, float, float, float]
@@ -64,6 +64,7 @@ class RawBlock:
     cell: tuple[int, int, int] | None = None  # (table on this page, row, col)
     column: int = 0  # -1: spans several columns
     flags: list[str] = field(default_factory=list)  # "unreadable": no usable encoding
+    ocr: OcrInfo | None = None  # text read by OCR, or from an invisible OCR layer
 
     @property
     def text(self) -> str:
@@ -81,6 +82,7 @@ class PageData:
     blocks: list[RawBlock] = field(default_factory=list)
     columns: int = 1
     scanned: bool = False
+    ocr: str | None = None  # "tesseract fra": read by OCR; "layer": an invisible OCR layer
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
 

@@ -235,12 +235,14 @@ def _error(kind: str, message: str, options: PdfReadOptions) -> Exception:
 
 def read_pdf(path: Path, password: str | None = None, options: PdfReadOptions | None = None,
              progress: Progress | None = None, cancel: threading.Event | None = None,
-             stats: dict[str, float] | None = None) -> Document:
+             stats: dict[str, float] | None = None,
+             ocr: Callable[[list[PageData]], list[PageData]] | None = None) -> Document:
     """Read a PDF into the document model (see the module docstring for the errors).
 
     ``progress(fraction, message)`` is called as pages arrive; setting ``cancel`` stops
     the children and raises :class:`~engines.errors.Cancelled`; ``stats`` (if given) gets
-    the workers' count, total CPU seconds and largest peak RSS in MB.
+    the workers' count, total CPU seconds and largest peak RSS in MB.  ``ocr`` (if given)
+    may replace pages before the document is built (:mod:`app.formats.ocr_reader`).
     """
     path = Path(path)
     options = options or PdfReadOptions()
@@ -249,6 +251,8 @@ def read_pdf(path: Path, password: str | None = None, options: PdfReadOptions | 
     t0 = time.perf_counter()
     reader = _Reader(path, password, options, progress, cancel)
     info, pages = reader.run()
+    if ocr is not None:
+        pages = ocr(pages)
     if stats is not None:
         stats.update(reader.stats)
     if pages and all(p.error for p in pages):

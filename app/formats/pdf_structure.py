@@ -133,6 +133,8 @@ def add_pages(doc: Document, pages: Sequence[PageData]) -> None:
         if page.scanned:
             doc.warnings.append(f"page {page.index + 1}: scanned, needs OCR")
             doc.meta.scanned_pages.append(page.index)
+        if page.ocr:
+            doc.meta.ocr_pages.append(page.index)
         doc.warnings.extend(page.warnings)
         if any(b.flags for b in page.blocks):
             doc.warnings.append(f"page {page.index + 1}: some text has no usable character "
@@ -157,5 +159,5 @@ def add_pages(doc: Document, pages: Sequence[PageData]) -> None:
                                 font=block.font, size=block.size, color=block.color,
                                 lines=block.lines, columns=page.columns)
             doc.add_block(kind, block.runs, locator, level=level, geometry=geometry,
-                          flags=[*block.flags, *flags])
+                          flags=[*block.flags, *flags], ocr=block.ocr)
         table_base += tables

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from app.document import OcrInfo
 from app.formats.pdf_layout import PageData, page_blocks
 from app.formats.pdf_tables import TableGrid, ruling_area, text_grids
 
@@ -188,10 +189,27 @@ def extract_page(doc: Any, index: int, task: WorkerTask) -> PageData:
             tables = find_tables(page, text)
     if chars < SCANNED_MAX_CHARS:
         data.scanned = _is_image_page(page)
+    elif _is_image_page(page) and _invisible_share(page) >= 0.8:
+        data.ocr = "layer"  # a scan with an invisible OCR layer (text render mode 3)
     if not chars and max(rect.width, rect.height) > MAX_PAGE_PT and page.get_text().strip():
         data.warnings.append(f"page {index + 1}: the page is {rect.width:.3g} x {rect.height:.3g} "
                              "pt, far beyond the PDF size limit: its text could not be read")
-    return page_blocks(text, tables, data)
+    data = page_blocks(text, tables, data)
+    if data.ocr == "layer":
+        for block in data.blocks:
+            block.ocr = OcrInfo(engine="pdf layer", lines=[block.bbox])
+    return data
+
+
+def _invisible_share(page: Any) -> float:
+    """The share of the page's characters drawn invisibly (render mode 3)."""
+    try:
+        trace = page.get_texttrace()
+    except Exception:
+        return 0.0
+    total = sum(len(span["chars"]) for span in trace)
+    hidden = sum(len(span["chars"]) for span in trace if span.get("type") == 3)
+    return hidden / total if total else 0.0
 
 
 def _content_size(page: Any) -> int:

@@ -31,6 +31,7 @@ import pymupdf
 from app.core.errors import CorruptDocument, EncryptedDocument
 from app.document import Block, Document, Run, Style, TranslationStatus
 from app.formats.fonts import FontBook, base_family, is_rtl, split_scripts
+from app.formats.pdf_ocr import cover_ocr_lines, open_source_pdf
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def write_pdf_inplace(doc: Document, out: Path) -> None:
 
 def open_source(doc: Document) -> pymupdf.Document:
     try:
-        pdf = pymupdf.open(str(doc.meta.source_path), filetype="pdf")
+        pdf = open_source_pdf(doc)  # image files: as an image-only PDF
     except (pymupdf.FileDataError, RuntimeError) as exc:
         raise CorruptDocument(f"Cannot reopen {doc.meta.source_path.name}: {exc}") from exc
     if pdf.needs_pass:
@@ -85,6 +86,7 @@ def translate_pdf(doc: Document) -> pymupdf.Document:
         if not drawn:
             continue
         _redact(page, drawn)
+        cover_ocr_lines(page, drawn)  # scanned text: painted over with its background
         _stamp(page, overlay, index)
     overlay.close()
     _record(doc, placements, pdf.page_count)
