@@ -26,7 +26,11 @@ demo-model: $(STAMP)
 qt-syslibs:
 	@bash scripts/check_qt_syslibs.sh
 
-run: $(STAMP) demo-model
+# Tesseract and its language data for OCR (scans, images): installed when root.
+ocr-syslibs:
+	@bash scripts/check_ocr_syslibs.sh
+
+run: $(STAMP) demo-model ocr-syslibs
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ "$$QT_QPA_PLATFORM" != "offscreen" ]; then \
 		echo "No display found (DISPLAY/WAYLAND_DISPLAY unset): the GUI cannot open here."; \
 		echo "Use the command line instead, for example:"; \
@@ -42,7 +46,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP) demo-model
+pytest: $(STAMP) demo-model ocr-syslibs
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 test: lint typecheck pytest

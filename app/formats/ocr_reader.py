@@ -55,6 +55,7 @@ from engines.langdetect import detect
 log = logging.getLogger(__name__)
 
 FAULT_ENV = "PASSERELLE_OCR_FAULT"  # test hook: "hang" (each child sleeps on its 2nd page)
+DETECT_DPI = 150  # the language-finding first pass reads page one at this resolution
 UNREADABLE_SHARE = 0.5  # a page whose text is mostly unreadable is OCR'd
 
 
@@ -205,17 +206,13 @@ def ocr_pages(path: Path, fmt: str, pages: list[int], options: OcrOptions | None
 
     lang = tesseract_lang(options.lang) if options.lang else None
     todo = list(pages)
-    if lang is None and todo:
-        _run_children([_task(path, fmt, todo[:1], None, password, options)], options,
-                      on_page, cancel, stats)
-        first = done.get(todo[0])
-        guess = infos.get(todo[0], {}).get("lang", "eng")
+    if lang is None and todo:  # a quick first pass (150 dpi) to find the language
+        _run_children([_task(path, fmt, todo[:1], None, password,
+                             replace(options, dpi=DETECT_DPI))], options, on_page, cancel, stats)
+        first = done.pop(todo[0], None)
+        guess = infos.pop(todo[0], {}).get("lang", "eng")
         lang = _detected_lang(first, guess) if first is not None else guess
         stats["detected_lang"] = ISO_LANGS.get(lang, lang)
-        if lang == guess:
-            todo = todo[1:]
-        else:
-            done.pop(todo[0], None)
     workers = options.worker_count(len(todo))
     if todo:
         tasks = [_task(path, fmt, todo[k::workers], lang, password, options)
