@@ -32,6 +32,7 @@ class GenerationOptions:
     top_k: int = 40
     repetition_penalty: float = 1.1
     no_repeat_ngram_size: int = 0
+    min_new_tokens: int = 0  # the end token is suppressed until this many tokens are out
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class LLMEngine:
         }
         if opts.no_repeat_ngram_size:
             kwargs["no_repeat_ngram_size"] = opts.no_repeat_ngram_size
+        if opts.min_new_tokens:
+            kwargs["min_length"] = min(opts.min_new_tokens, max_new)
         if opts.temperature > 0:
             kwargs.update(sampling_topk=opts.top_k, sampling_temperature=opts.temperature)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -84,16 +85,48 @@ def test_generation_never_overflows_the_context(tiny_llm: LLMEngine) -> None:
     assert tiny_llm.budget(900, 500) == WINDOW - 900
 
 
-def test_cancel_mid_stream_stops_within_one_token(tiny_llm: LLMEngine) -> None:
+def _count_tokens(llm: LLMEngine, monkeypatch: pytest.MonkeyPatch,
+                  on_token: Callable[[int], None] | None = None) -> list[int]:
+    """Spy on the real tokenizer: stream() decodes once per generated (non-end) token."""
+    seen: list[int] = []
+    decode = llm.tokenizer.decode
+
+    def counting(ids: Sequence[int], skip_special_tokens: bool = True) -> str:
+        seen.append(len(ids))
+        if on_token is not None:
+            on_token(len(seen))
+        return decode(ids, skip_special_tokens)
+
+    monkeypatch.setattr(llm.tokenizer, "decode", counting)
+    return seen
+
+
+def test_min_new_tokens_suppresses_the_end_token(tiny_llm: LLMEngine,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without it this random model ends after 83 tokens with AVX-512 VNNI kernels, and
+    # with AVX2 ones it repeats a lone UTF-8 continuation byte (no text at all): what a
+    # random model says depends on the CPU, so tests must not rely on it.
+    seen = _count_tokens(tiny_llm, monkeypatch)
+    opts = GenerationOptions(max_new_tokens=120, min_new_tokens=120, repetition_penalty=1.0)
+    list(tiny_llm.stream([Message("user", "the cat sat on the mat")], opts))
+    assert len(seen) == 120
+
+
+def test_cancel_mid_stream_stops_within_one_token(tiny_llm: LLMEngine,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     cancel = threading.Event()
-    pieces: list[str] = []
-    opts = GenerationOptions(max_new_tokens=200, repetition_penalty=1.0)
+
+    def cancel_at_third(count: int) -> None:
+        if count == 3:
+            cancel.set()
+
+    seen = _count_tokens(tiny_llm, monkeypatch, cancel_at_third)
+    # The end token is suppressed for all 200 tokens: only cancel can stop it early.
+    opts = GenerationOptions(max_new_tokens=200, min_new_tokens=200, repetition_penalty=1.0)
     with pytest.raises(Cancelled):
-        for piece in tiny_llm.stream([Message("user", "the cat sat on the mat")], opts, cancel):
-            pieces.append(piece)
-            if len(pieces) == 3:
-                cancel.set()
-    assert len(pieces) == 3
+        for _ in tiny_llm.stream([Message("user", "the cat sat on the mat")], opts, cancel):
+            pass
+    assert seen == [1, 2, 3]  # cancelled during token 3: token 4 never reached the text
 
 
 def test_key_facts_json_is_validated_and_repaired() -> None:
