@@ -167,6 +167,7 @@ class DocumentMeta:
     title: str | None = None
     output_page_count: int | None = None  # set by fixed-layout writers (in-place PDF)
     scanned_pages: list[int] = field(default_factory=list)  # 0-based, no text layer: need OCR
+    unread_pages: dict[int, str] = field(default_factory=dict)  # 0-based page -> read error
     ocr_pages: list[int] = field(default_factory=list)  # 0-based, text read by OCR
 
 

@@ -130,6 +130,7 @@ def add_pages(doc: Document, pages: Sequence[PageData]) -> None:
     for page in pages:
         if page.error:
             doc.warnings.append(f"page {page.index + 1} could not be read: {page.error}")
+            doc.meta.unread_pages[page.index] = page.error
         if page.scanned:
             doc.warnings.append(f"page {page.index + 1}: scanned, needs OCR")
             doc.meta.scanned_pages.append(page.index)

@@ -1,21 +1,77 @@
-"""Fidelity report: nothing lost, numbers kept, styled spans kept, page count kept."""
+"""Fidelity report: an independent check that nothing was lost or damaged.
+
+The report does not trust the translation path.  Every translated block is checked
+against its source by :mod:`app.pipeline.checks` (numbers and dates as values, markup
+debris, length ratio for the language pair, identical output) and, where the engine
+can align, by sentence coverage (:func:`sentence_coverage`).  Text that was not
+translated (engine failures, unreadable or unread text, a language without a model)
+counts as NOT translated.  Blocks kept as they are (no words, already in the target
+language) are listed with their reason.  ``ok`` is false when any issue exists.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.document import Document, TranslationStatus
-from engines.protect import NUMERIC_KINDS, find_spans, missing_spans
+from app.document import Block, Document, TranslationStatus
+from app.pipeline.align import Aligner
+from app.pipeline.checks import check_pair, uncovered_sentences
+from app.pipeline.numbers import compare
+from engines.segment import split_sentences
+
+log = logging.getLogger(__name__)
+
+TEXT_CHARS = 200  # source text kept with each issue
+# Block flags set by the readers, the translate stage and the writers that are issues.
+ISSUE_FLAGS = ("overflow", "typeset", "protected", "debris")
+# Block flags meaning the source text could not be read: never "kept as is".
+UNREAD_FLAGS = ("unreadable",)
+ALIGN_BATCH = 16
+
+# Kinds of issue, as listed in the CLI summary and the report appendix.
+KIND_LABELS = {
+    "untranslated": "not translated",
+    "unreadable": "unreadable text",
+    "unread": "page not read",
+    "language": "no model for its language",
+    "numbers": "numbers or dates lost or changed",
+    "markup": "markup debris",
+    "length": "length out of bounds",
+    "coverage": "sentence missing",
+    "identical": "left untranslated (identical)",
+    "styles": "styled spans",
+    "overflow": "text overflow",
+    "typeset": "typesetting",
+    "protected": "protected span restored",
+    "debris": "debris repaired",
+    "pages": "page count",
+}
+
+
+# Short forms of the translate stage's reasons for keeping a block as it is.
+_SKIP_SHORT = {"no words to translate": "no words",
+               "already in the target language": "already in the target language",
+               "page number": "page numbers"}
 
 
 @dataclass
 class BlockIssue:
     block: int
-    kind: str  # "untranslated", "numbers", "styles", "overflow"
+    kind: str
     detail: str
+    text: str = ""
+
+
+@dataclass
+class SkippedBlock:
+    block: int
+    reason: str
     text: str = ""
 
 
@@ -26,21 +82,29 @@ class FidelityReport:
     translated: int = 0
     skipped: int = 0
     untranslated: int = 0
+    damaged: int = 0  # translated blocks with at least one issue
     numbers_checked: int = 0
     numbers_lost: int = 0
     styled_spans_source: int = 0
     styled_spans_target: int = 0
     page_count_source: int | None = None
     page_count_output: int | None = None
+    coverage_checked: bool = False  # sentence coverage by alignment was available
     issues: list[BlockIssue] = field(default_factory=list)
+    skipped_blocks: list[SkippedBlock] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.issues
 
+    def kinds(self) -> dict[str, int]:
+        """Issues by kind, most frequent first."""
+        return dict(Counter(i.kind for i in self.issues).most_common())
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["ok"] = self.ok
+        d["issue_kinds"] = self.kinds()
         return d
 
     def summary(self) -> str:
@@ -64,59 +128,137 @@ def _styled_spans(runs: list[Any]) -> int:
     return count
 
 
-def check(doc: Document) -> FidelityReport:
+def _issue(b: Block, kind: str, detail: str) -> BlockIssue:
+    return BlockIssue(b.id, kind, detail, b.text[:TEXT_CHARS])
+
+
+def check(doc: Document, coverage: dict[int, list[str]] | None = None) -> FidelityReport:
+    """The report for ``doc``; ``coverage`` (block id → source sentences missing from
+    the output, from :func:`sentence_coverage`) when the engine could align."""
     report = FidelityReport(source=str(doc.meta.source_path), blocks=len(doc.blocks),
                             page_count_source=doc.meta.page_count,
-                            page_count_output=doc.meta.output_page_count)
+                            page_count_output=doc.meta.output_page_count,
+                            coverage_checked=coverage is not None)
     if (report.page_count_output is not None and report.page_count_source is not None
             and report.page_count_output != report.page_count_source):
         report.issues.append(BlockIssue(-1, "pages", f"{report.page_count_output} pages "
                                         f"written for {report.page_count_source} in the source"))
+    for page in doc.meta.scanned_pages:
+        report.issues.append(BlockIssue(-1, "unread", f"page {page + 1}: scanned image "
+                                        "without a text layer, not read (needs OCR)"))
+    for page, error in sorted(doc.meta.unread_pages.items()):
+        report.issues.append(BlockIssue(-1, "unread", f"page {page + 1} could not be read: "
+                                        f"{error}"))
+    tgt = doc.target_language or "en"
     for b in doc.blocks:
-        t = b.translation
-        if t.status is TranslationStatus.TRANSLATED:
-            report.translated += 1
-        elif t.status is TranslationStatus.SKIPPED:
-            report.skipped += 1
-            continue
-        else:
-            report.untranslated += 1
-            report.issues.append(BlockIssue(b.id, "untranslated", t.reason or t.status.value,
-                                            b.text[:200]))
-            continue
-        lost = missing_spans(b.text, t.text, NUMERIC_KINDS)
-        report.numbers_checked += sum(1 for s in find_spans(b.text) if s.kind in NUMERIC_KINDS)
-        if lost:
-            report.numbers_lost += len(lost)
-            report.issues.append(BlockIssue(b.id, "numbers", ", ".join(lost), b.text[:200]))
-        src_spans = _styled_spans(b.runs)
-        report.styled_spans_source += src_spans
-        if src_spans and not b.is_uniform():
-            tgt_spans = _styled_spans(t.runs) if t.runs else 0
-            report.styled_spans_target += tgt_spans
-            if tgt_spans != src_spans:
-                report.issues.append(BlockIssue(
-                    b.id, "styles", f"{src_spans} styled spans in source, {tgt_spans} in output",
-                    b.text[:200]))
-        else:
-            report.styled_spans_target += src_spans
-        for flag in b.flags:
-            if flag.startswith(("overflow", "typeset", "protected")):  # writers, translate stage
-                report.issues.append(BlockIssue(b.id, flag.split(":", 1)[0], flag,
-                                                b.text[:200]))
+        _check_block(report, b, doc.meta.language or "en", tgt, (coverage or {}).get(b.id))
+    report.damaged = len({i.block for i in report.issues if i.block >= 0
+                          and i.kind not in ("untranslated", "unreadable", "language")})
     return report
+
+
+def _check_block(report: FidelityReport, b: Block, doc_lang: str, tgt: str,
+                 missing: list[str] | None) -> None:
+    t = b.translation
+    unread = next((f for f in b.flags if f.split(":", 1)[0] in UNREAD_FLAGS), None)
+    if unread is not None and b.text.strip():
+        report.untranslated += 1
+        report.issues.append(_issue(b, "unreadable", t.reason or
+                                    "the text has no usable character encoding: not read"))
+        return
+    if t.status is TranslationStatus.SKIPPED:
+        report.skipped += 1
+        report.skipped_blocks.append(SkippedBlock(b.id, t.reason or "kept as is",
+                                                  b.text[:TEXT_CHARS]))
+        return
+    if t.status is not TranslationStatus.TRANSLATED:
+        report.untranslated += 1
+        kind = "language" if t.reason.startswith("no model") else "untranslated"
+        report.issues.append(_issue(b, kind, t.reason or t.status.value))
+        return
+    report.translated += 1
+    src = b.language or doc_lang
+    numbers = compare(b.text, t.text, src, tgt)
+    report.numbers_checked += len(numbers.source)
+    report.numbers_lost += len(numbers.lost)
+    for finding in check_pair(b.text, t.text, src, tgt):
+        report.issues.append(_issue(b, finding.kind, finding.detail))
+    if missing:
+        report.issues.append(_issue(b, "coverage", "sentence(s) not found in the output: "
+                                    + " | ".join(m[:80] for m in missing)))
+    _check_styles(report, b)
+    for flag in b.flags:
+        if flag.startswith(ISSUE_FLAGS):  # writers, translate stage
+            report.issues.append(_issue(b, flag.split(":", 1)[0], flag))
+
+
+def _check_styles(report: FidelityReport, b: Block) -> None:
+    t = b.translation
+    src_spans = _styled_spans(b.runs)
+    report.styled_spans_source += src_spans
+    if src_spans and not b.is_uniform():
+        tgt_spans = _styled_spans(t.runs) if t.runs else 0
+        report.styled_spans_target += tgt_spans
+        if tgt_spans != src_spans:
+            report.issues.append(_issue(b, "styles", f"{src_spans} styled spans in source, "
+                                        f"{tgt_spans} in output"))
+    else:
+        report.styled_spans_target += src_spans
+
+
+def coverage_candidates(doc: Document) -> list[Block]:
+    """Translated blocks of two sentences or more: those where one can go missing."""
+    doc_lang = doc.meta.language or "en"
+    return [b for b in doc.blocks
+            if b.translation.status is TranslationStatus.TRANSLATED and b.translation.text
+            and len(split_sentences(b.text, b.language or doc_lang)) >= 2]
+
+
+def sentence_coverage(doc: Document, aligner: Aligner,
+                      blocks: Sequence[Block] | None = None) -> dict[int, list[str]]:
+    """For each multi-sentence translated block, the source sentences that no piece of
+    the output is aligned to (forced attention of the model on the output as it
+    stands, edits included).  Blocks the aligner fails on are left out (logged)."""
+    doc_lang, tgt = doc.meta.language or "en", doc.target_language or "en"
+    todo = list(blocks) if blocks is not None else coverage_candidates(doc)
+    by_lang: dict[str, list[Block]] = {}
+    for b in todo:
+        by_lang.setdefault(b.language or doc_lang, []).append(b)
+    out: dict[int, list[str]] = {}
+    for src, group in by_lang.items():
+        for n in range(0, len(group), ALIGN_BATCH):
+            chunk = group[n:n + ALIGN_BATCH]
+            try:
+                found = aligner.align([b.text for b in chunk],
+                                      [b.translation.text for b in chunk], src, tgt)
+            except Exception as exc:  # the check is skipped, never the job
+                log.warning("Coverage alignment failed (%s): not checked for %d blocks",
+                            exc, len(chunk))
+                continue
+            for b, alignment in zip(chunk, found, strict=True):
+                out[b.id] = uncovered_sentences(b.text, src, alignment)
+    return out
 
 
 def summary_line(d: dict[str, Any]) -> str:
     """One line for the CLI and the GUI status bar, from a report dict."""
     parts = [f"{d['translated']}/{d['blocks']} blocks translated"]
     if d["skipped"]:
-        parts.append(f"{d['skipped']} kept as is (no words)")
+        reasons = Counter(_SKIP_SHORT.get(s["reason"], s["reason"])
+                          for s in d.get("skipped_blocks", []))
+        why = (next(iter(reasons)) if len(reasons) == 1
+               else ", ".join(f"{n} {r}" for r, n in reasons.most_common()))
+        parts.append(f"{d['skipped']} kept as is" + (f" ({why})" if why else ""))
     parts.append(f"{d['untranslated']} NOT translated" if d["untranslated"]
                  else "none left untranslated")
+    if d.get("damaged"):
+        parts.append(f"{d['damaged']} damaged")
     parts.append(f"numbers kept {d['numbers_checked'] - d['numbers_lost']}/{d['numbers_checked']}")
     if d["styled_spans_source"]:
         parts.append(f"styled spans {d['styled_spans_target']}/{d['styled_spans_source']}")
     if d.get("page_count_output") is not None:
         parts.append(f"pages {d['page_count_output']}/{d['page_count_source']}")
+    kinds = d.get("issue_kinds") or {}
+    if kinds:
+        parts.append("issues: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
     return ", ".join(parts)

@@ -195,23 +195,41 @@ def bilingual(rows: list[Row], lab: dict[str, str]) -> list[Element]:
     return [Table(table, [lab["source"], lab["target"]], [0.5, 0.5], "bilingual")]
 
 
+# Appendix sections: a label (texts.py) and the fidelity issue kinds listed under it.
+APPENDIX_SECTIONS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("untranslated", frozenset({"untranslated", "unreadable", "unread", "language"})),
+    ("numbers_lost", frozenset({"numbers"})),
+    ("missing_text", frozenset({"coverage", "length"})),
+    ("identical", frozenset({"identical"})),
+    ("markup", frozenset({"markup", "debris", "protected"})),
+    ("styles", frozenset({"styles", "pages"})),
+    ("overflow", frozenset({"overflow", "typeset"})),
+)
+
+
 def appendix(data: ReportData, lab: dict[str, str]) -> list[Element]:
     fid = data.fidelity
     out: list[Element] = [PageBreak(), Heading(lab["appendix"])]
     if fid:
         out.append(Para(summary_line(fid)))
     issues = fid.get("issues", []) if fid else []
-    for kind, title in (("untranslated", lab["untranslated"]), ("numbers", lab["numbers_lost"]),
-                        ("overflow", lab["overflow"])):
-        kinds = {"overflow", "typeset"} if kind == "overflow" else {kind}
+    for label, kinds in APPENDIX_SECTIONS:
         found = [i for i in issues if i["kind"] in kinds]
-        out.append(Heading(title, 2))
+        out.append(Heading(lab[label], 2))
         if not found:
             out.append(Para(lab["nothing"], "small"))
             continue
         out.append(Table([[Cell(str(i["block"])), Cell(i["detail"]), Cell(i.get("text", ""))]
                           for i in found], [lab["block"], lab["reason"], lab["source"]],
                          [0.1, 0.35, 0.55]))
+    skipped = fid.get("skipped_blocks", []) if fid else []
+    out.append(Heading(lab["skipped"], 2))
+    if skipped:
+        out.append(Table([[Cell(str(s["block"])), Cell(s["reason"]), Cell(s.get("text", ""))]
+                          for s in skipped], [lab["block"], lab["reason"], lab["source"]],
+                         [0.1, 0.35, 0.55]))
+    else:
+        out.append(Para(lab["nothing"], "small"))
     out.append(Heading(lab["glossary_applied"], 2))
     if data.glossary_applied:
         out.append(Table([[Cell(g.source), Cell(g.target), Cell(str(g.count))]

@@ -259,7 +259,7 @@ def test_appendix_lists_fidelity_issues_and_glossary(rapport: Path, tmp_path: Pa
         ("convoi", "convoy", 1)]
     appendix = _pdf_text(out).split("Appendix: fidelity")[1].replace("\n", " ")
     assert "engine error: out of memory" in appendix
-    assert "2 400" in appendix.split("Numbers not preserved")[1]
+    assert "2 400" in appendix.split("Numbers or dates not preserved")[1]
     assert "convoi" in appendix.split("Glossary terms applied")[1]
 
 
