@@ -3,6 +3,7 @@
 PyMuPDF never runs in the application process: one or two child processes
 (:mod:`app.formats.pdf_worker`, forked from a fork server that has PyMuPDF preloaded, or
 spawned where there is none) open the file under a memory cap and stream pages back.
+Each worker installs the offline guard (empty allow-list) before it reads anything.
 The parent watches them:
 
 * a child that dies (segfault, abort) → :class:`~app.core.errors.ParserCrashed`;
@@ -25,7 +26,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,6 @@ from engines.errors import Cancelled
 
 log = logging.getLogger(__name__)
 
-FAULT_ENV = "PASSERELLE_PDF_FAULT"  # test hook: crash | hang | oom | hang-page
 PRESPAWN_BYTES = 1 << 20  # files at least this big start every worker at once
 
 
@@ -60,7 +60,6 @@ class PdfReadOptions:
     parallel_min_pages: int = 24  # fewer pages: one worker
     chunk_pages: int = 8
     detect_tables: bool = True
-    fault: str | None = None  # test hook, see FAULT_ENV
 
     def worker_count(self) -> int:
         try:
@@ -141,7 +140,7 @@ class _Reader:
         o = self.options
         task = WorkerTask(path=str(self.path), password=self.password, index=index,
                           chunk_pages=o.chunk_pages, memory_limit_mb=o.memory_limit_mb,
-                          fault=o.fault, detect_tables=o.detect_tables)
+                          detect_tables=o.detect_tables)
         self.children.append(_Child(self.ctx, task))
 
     def run(self) -> tuple[dict[str, Any], list[PageData]]:
@@ -246,8 +245,6 @@ def read_pdf(path: Path, password: str | None = None, options: PdfReadOptions | 
     """
     path = Path(path)
     options = options or PdfReadOptions()
-    if options.fault is None and os.environ.get(FAULT_ENV):
-        options = replace(options, fault=os.environ[FAULT_ENV])
     t0 = time.perf_counter()
     reader = _Reader(path, password, options, progress, cancel)
     info, pages = reader.run()

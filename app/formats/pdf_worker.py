@@ -14,8 +14,10 @@ After "open", a worker started without a plan waits for ``("plan", workers)``.
 Worker ``k`` of ``W`` reads the chunks of pages ``c`` with ``c % W == k``.  Embedded
 files and JavaScript are never touched (only counted).
 
-Test hook: ``fault`` ("crash", "hang", "oom", "hang-page") makes the worker abort, sleep
-forever, allocate until its memory cap, or hang on its second page.
+The worker installs the offline guard with an empty allow-list before anything else: it
+parses untrusted files and never needs the network, so not even the intranet servers of the
+allow-list are reachable from it.  There is no fault-injection hook in this module: the
+tests replace its functions inside the child (``tests/app/pdf_child_hooks.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 from app.document import OcrInfo
 from app.formats.pdf_layout import PageData, page_blocks
 from app.formats.pdf_tables import TableGrid, ruling_area, text_grids
+from engines import offline
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,6 @@ class WorkerTask:
     workers: int | None = None  # None: wait for the parent's plan after "open"
     chunk_pages: int = 8
     memory_limit_mb: int = 2048
-    fault: str | None = None
     detect_tables: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -87,20 +89,6 @@ def import_pymupdf() -> Any:
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
     return pymupdf
-
-
-def _fault(task: WorkerTask, stage: str) -> None:
-    if task.fault == "crash" and stage == "open":
-        os.abort()
-    if task.fault == "hang" and stage == "open":
-        while True:
-            time.sleep(3600)
-    if task.fault == "oom" and stage == "open":
-        hog = [bytearray(64 * 1024 * 1024) for _ in range(1 << 16)]
-        del hog
-    if task.fault == "hang-page" and stage == "page1":
-        while True:
-            time.sleep(3600)
 
 
 def _has_javascript(doc: Any) -> bool:
@@ -235,7 +223,6 @@ def _my_pages(page_count: int, index: int, workers: int, chunk: int) -> list[int
 
 def _run(conn: Connection, task: WorkerTask) -> None:
     pymupdf = import_pymupdf()
-    _fault(task, "open")
     doc, info = open_document(pymupdf, task)
     conn.send(("open", info))
     workers = task.workers
@@ -246,9 +233,7 @@ def _run(conn: Connection, task: WorkerTask) -> None:
         workers = int(plan[1])
     batch: list[PageData] = []
     last = time.monotonic()
-    for n, index in enumerate(_my_pages(doc.page_count, task.index, workers, task.chunk_pages)):
-        if n == 1:
-            _fault(task, "page1")
+    for index in _my_pages(doc.page_count, task.index, workers, task.chunk_pages):
         try:
             batch.append(extract_page(doc, index, task))
         except MemoryError:
@@ -276,6 +261,7 @@ def _usage() -> dict[str, float]:
 
 def worker_main(conn: Connection, task: WorkerTask) -> None:
     """Entry point of the child process."""
+    offline.install(())  # first: a spawned child has no guard, a forked one may not
     _limit_memory(task.memory_limit_mb)
     try:
         _run(conn, task)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
+import json
 import multiprocessing
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,11 +23,14 @@ from app.core.errors import (
     WrongPassword,
 )
 from app.document import BlockKind, Document, Run, Style
+from app.formats import pdf_reader
 from app.formats.pdf_layout import Line, join_lines, reading_order
-from app.formats.pdf_reader import FAULT_ENV, PdfReadOptions, read_pdf
+from app.formats.pdf_reader import PdfReadOptions, read_pdf
 from app.formats.registry import read_document
+from engines import offline
 from engines.errors import Cancelled
-from tests import pdfgen
+from tests import offline_probe, pdfgen
+from tests.app.pdf_child_hooks import hooked_worker
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +51,15 @@ def styled_doc(folder: Path) -> Document:
 @pytest.fixture(scope="module")
 def table_doc(folder: Path) -> Document:
     return read_pdf(pdfgen.table_pdf(folder / "table.pdf"))
+
+
+@pytest.fixture
+def fault(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Make the reader's children run a test hook (``tests/app/pdf_child_hooks.py``)."""
+    def inject(hook: str) -> None:
+        monkeypatch.setattr(pdf_reader, "worker_main", functools.partial(hooked_worker, hook,
+                                                                         None))
+    return inject
 
 
 def _sha(path: Path) -> str:
@@ -181,13 +197,14 @@ def test_two_workers_give_the_same_document_as_one(folder: Path) -> None:
     assert seen == sorted(seen) and seen[-1] == 1.0
 
 
-def test_cancel_stops_the_reader(folder: Path) -> None:
+def test_cancel_stops_the_reader(folder: Path, fault: Callable[[str], None]) -> None:
     path = pdfgen.hyphenated_pdf(folder / "cancel.pdf")
     cancel = threading.Event()
     threading.Timer(0.5, cancel.set).start()
     start = time.monotonic()
     with pytest.raises(Cancelled):
-        read_pdf(path, options=PdfReadOptions(fault="hang"), cancel=cancel)
+        fault("hang")
+        read_pdf(path, cancel=cancel)
     assert time.monotonic() - start < 5
     assert _no_children_left()
 
@@ -227,45 +244,85 @@ def test_owner_only_password_reads_without_asking(folder: Path) -> None:
 
 # -- a hostile child process ----------------------------------------------------------
 
-def test_crashing_parser_gives_typed_error(folder: Path) -> None:
+def test_crashing_parser_gives_typed_error(folder: Path, monkeypatch: pytest.MonkeyPatch,
+                                           fault: Callable[[str], None]) -> None:
     path = pdfgen.hyphenated_pdf(folder / "crash.pdf")
+    fault("crash")
     with pytest.raises(ParserCrashed, match="crashed on this file \\(SIGABRT\\)"):
-        read_pdf(path, options=PdfReadOptions(fault="crash"))
+        read_pdf(path)
     assert _no_children_left()
+    monkeypatch.undo()
     assert read_pdf(path).blocks, "the process survives and reads the next file"
 
 
-def test_hanging_parser_is_killed_at_the_timeout(folder: Path) -> None:
+def test_hanging_parser_is_killed_at_the_timeout(folder: Path,
+                                                 fault: Callable[[str], None]) -> None:
     path = pdfgen.hyphenated_pdf(folder / "hang.pdf")
+    fault("hang")
     start = time.monotonic()
     with pytest.raises(ParserTimeout, match="no progress for 2 s"):
-        read_pdf(path, options=PdfReadOptions(fault="hang", page_timeout_s=2))
+        read_pdf(path, options=PdfReadOptions(page_timeout_s=2))
     assert time.monotonic() - start < 10
     assert _no_children_left()
 
 
-def test_hang_on_a_later_page_and_total_cap(folder: Path) -> None:
+def test_hang_on_a_later_page_and_total_cap(folder: Path,
+                                            fault: Callable[[str], None]) -> None:
     path = pdfgen.two_column_pdf(folder / "pages.pdf", pages=3)
+    fault("hang-page")
     with pytest.raises(ParserTimeout):
-        read_pdf(path, options=PdfReadOptions(fault="hang-page", page_timeout_s=2,
-                                              chunk_pages=1))
+        read_pdf(path, options=PdfReadOptions(page_timeout_s=2, chunk_pages=1))
     with pytest.raises(ParserTimeout, match="took too long"):
-        read_pdf(path, options=PdfReadOptions(fault="hang-page", page_timeout_s=60,
-                                              total_timeout_s=2, chunk_pages=1))
+        read_pdf(path, options=PdfReadOptions(page_timeout_s=60, total_timeout_s=2,
+                                              chunk_pages=1))
     assert _no_children_left()
 
 
-def test_memory_cap_gives_document_too_large(folder: Path) -> None:
+def test_memory_cap_gives_document_too_large(folder: Path,
+                                             fault: Callable[[str], None]) -> None:
     path = pdfgen.hyphenated_pdf(folder / "oom.pdf")
+    fault("oom")
     with pytest.raises(DocumentTooLarge, match="more than 700 MB"):
-        read_pdf(path, options=PdfReadOptions(fault="oom", memory_limit_mb=700))
+        read_pdf(path, options=PdfReadOptions(memory_limit_mb=700))
 
 
-def test_fault_hook_from_environment(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = pdfgen.hyphenated_pdf(folder / "env.pdf")
-    monkeypatch.setenv(FAULT_ENV, "crash")
-    with pytest.raises(ParserCrashed):
-        read_document(path)
+@pytest.mark.parametrize("value", ["crash", "hang", "oom", "hang-page"])
+def test_no_environment_variable_injects_a_fault(folder: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 value: str) -> None:
+    """The former PASSERELLE_PDF_FAULT hook is gone: a user's environment cannot crash us."""
+    path = pdfgen.two_column_pdf(folder / f"env-{value}.pdf", pages=2)
+    monkeypatch.setenv("PASSERELLE_PDF_FAULT", value)
+    doc = read_pdf(path, options=PdfReadOptions(page_timeout_s=10, chunk_pages=1))
+    assert doc.blocks and doc.meta.page_count == 2
+    assert not hasattr(pdf_reader, "FAULT_ENV")
+    assert "fault" not in {f.name for f in dataclasses.fields(PdfReadOptions)}
+
+
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_the_offline_guard_is_active_inside_each_pdf_worker(
+        folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    """Inside a real worker (fork-server child, spawned child), every way out is refused.
+
+    The child's sentinels sit under the guard that ``worker_main`` installs, and any guard
+    inherited from the fork server is removed first: only the worker's own guard counts.
+    """
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start method on this platform")
+    path = pdfgen.hyphenated_pdf(folder / f"probe-{method}.pdf")
+    out = tmp_path / "probe.json"
+    monkeypatch.setattr(pdf_reader, "worker_main",
+                        functools.partial(hooked_worker, "probe", str(out)))
+    if method == "spawn":
+        monkeypatch.setattr(pdf_reader, "_context",
+                            lambda: multiprocessing.get_context("spawn"))
+    offline.install(allow=[("intranet.example", 8080)])  # the workers must not inherit it
+    try:
+        assert read_pdf(path).blocks, "the worker went on reading after the probe"
+    finally:
+        offline.install()
+    results = json.loads(out.read_text(encoding="utf-8"))
+    offline_probe.assert_all_blocked(results)
+    assert results["allowed"] == [], "PDF workers get an empty allow-list"
 
 
 def test_not_a_pdf_and_truncated_pdf(folder: Path) -> None:
