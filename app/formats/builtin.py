@@ -9,33 +9,37 @@ from app.formats.docx_from_pdf import write_docx_from_pdf
 from app.formats.docx_reader import read_docx
 from app.formats.docx_writer import write_docx
 from app.formats.legacy import make_legacy_reader
+from app.formats.ocr_reader import read_image, read_pdf_ocr
 from app.formats.pdf_bilingual import write_pdf_bilingual
-from app.formats.pdf_reader import read_pdf
+from app.formats.pdf_searchable import write_searchable_pdf
 from app.formats.pdf_writer import write_pdf_inplace
 from app.formats.pptx_reader import read_pptx
 from app.formats.pptx_writer import write_pptx
 from app.formats.registry import WriterSpec, register_reader, register_writer
 
 register_reader("docx", read_docx)
-register_reader("pdf", read_pdf)
+register_reader("pdf", read_pdf_ocr)  # pages without a text layer are read by OCR
+register_reader("image", read_image)
 register_reader("pptx", read_pptx)
 register_reader("legacy", make_legacy_reader({"docx": read_docx, "pptx": read_pptx}))
 
 
 def _write_any_docx(doc: Document, out: Path) -> None:
     """DOCX output: the source package rewritten, or reflowed from a PDF."""
-    if doc.meta.format == "pdf":
+    if doc.meta.format in ("pdf", "image"):
         write_docx_from_pdf(doc, out)
     else:
         write_docx(doc, out)
 
 
-register_writer(WriterSpec("docx", ".docx", _write_any_docx, ("docx", "pdf"),
+register_writer(WriterSpec("docx", ".docx", _write_any_docx, ("docx", "pdf", "image"),
                            "Translated Word document"))
-register_writer(WriterSpec("pdf", ".pdf", write_pdf_inplace, ("pdf",),
+register_writer(WriterSpec("pdf", ".pdf", write_pdf_inplace, ("pdf", "image"),
                            "Translated PDF, same layout"))
-register_writer(WriterSpec("pdf-bilingual", ".bilingual.pdf", write_pdf_bilingual, ("pdf",),
+register_writer(WriterSpec("pdf-bilingual", ".bilingual.pdf", write_pdf_bilingual, ("pdf", "image"),
                            "Original and translated pages side by side"))
+register_writer(WriterSpec("pdf-searchable", ".ocr.pdf", write_searchable_pdf, ("pdf", "image"),
+                           "The scan with its OCR text underneath (searchable, source language)"))
 register_writer(WriterSpec("pptx", ".pptx", write_pptx, ("pptx",),
                            "Translated PowerPoint presentation"))
 

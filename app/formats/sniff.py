@@ -52,13 +52,14 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "eml": frozenset({".eml"}),
     "msg": frozenset({".msg"}),
     "legacy": frozenset({".doc", ".ppt", ".xls", ".rtf"}),
+    "image": frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}),  # OCR
 }
 LABELS = {
     "docx": "Word document", "pdf": "PDF", "pptx": "PowerPoint presentation",
     "xlsx": "Excel workbook", "odt": "OpenDocument text", "ods": "OpenDocument spreadsheet",
     "odp": "OpenDocument presentation", "txt": "plain text", "md": "Markdown text",
     "html": "HTML page", "eml": "e-mail message", "msg": "Outlook message",
-    "legacy": "legacy Office document",
+    "legacy": "legacy Office document", "image": "image",
 }
 ZIP_FORMATS = frozenset({"docx", "pptx", "xlsx", "odt", "ods", "odp"})
 TEXT_FORMATS = frozenset({"txt", "md", "html", "eml"})
@@ -96,6 +97,12 @@ def max_expanded_bytes() -> int:
 
 def _megabytes(limit: int) -> str:
     return f"{limit / 2**20:g}"
+
+
+def is_image(head: bytes) -> bool:
+    """PNG, JPEG, TIFF, BMP or WebP by their magic bytes (the OCR reader's formats)."""
+    return (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM"))
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"))
 
 
 def _describe(head: bytes) -> str | None:
@@ -149,7 +156,7 @@ def _refuse_ole2(path: Path, fmt: str) -> str:
 
 def detect_format(path: Path) -> str:
     """Return the format name ("docx", "pdf", "pptx", "xlsx", "odt", "ods", "odp",
-    "txt", "md", "html", "eml", "msg" or "legacy"), or raise a typed error that says
+    "txt", "md", "html", "eml", "msg", "legacy" or "image"), or raise a typed error that says
     what the file really is."""
     path = Path(path)
     if not path.exists():
@@ -191,6 +198,8 @@ def detect_format(path: Path) -> str:
         return fmt
     if fmt == "legacy" and ext == ".rtf" and head.startswith(b"{\\rtf"):
         return "legacy"
+    if fmt == "image" and is_image(head):
+        return "image"
     what = _describe(head)
     kind = LABELS[fmt]
     if what:
