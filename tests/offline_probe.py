@@ -16,6 +16,7 @@ the GUI's isolation child).  Nothing ever leaves loopback:
 from __future__ import annotations
 
 import _socket
+import importlib
 import json
 import socket
 from collections.abc import Callable
@@ -65,6 +66,22 @@ def arm() -> None:
             setattr(module, name, _lookup_sentinel(name, getattr(module, name)))
     for name in METHODS:
         setattr(socket.socket, name, _method_sentinel(name, getattr(socket.socket, name)))
+
+
+def armed(target: str, *args: Any) -> Any:
+    """:func:`arm`, then call ``target`` ("module:function") with ``args``.
+
+    To wrap a product initializer in a pool::
+
+        monkeypatch.setattr(isolation, "_child_init",
+                            functools.partial(offline_probe.armed, "app.ui.isolation:_child_init"))
+
+    The child then gets the real initializer (a fresh import in a spawned child) with the
+    real initargs, but with sentinels underneath whatever guard it installs.
+    """
+    arm()
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)(*args)
 
 
 def _attempt(action: Callable[[], object]) -> str:

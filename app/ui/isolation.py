@@ -21,6 +21,7 @@ from typing import Any
 
 from app.document import Document
 from app.pipeline.job import Job, Stage
+from engines import offline
 from engines.errors import Cancelled
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,10 @@ _lock = threading.Lock()
 _executor: concurrent.futures.ProcessPoolExecutor | None = None
 
 
-def _child_init() -> None:
-    from engines import offline
-
-    offline.install()
+def _child_init(allow: tuple[tuple[str, int], ...]) -> None:
+    """First thing in the child: the offline guard with the parent's allow-list."""
+    offline.install(allow)
+    import app.report  # noqa: F401 - the report writers (the write stage may need them)
 
 
 ChildResult = tuple[Document, list[Path], dict[str, Any] | None]
@@ -59,8 +60,9 @@ def executor() -> concurrent.futures.ProcessPoolExecutor:
     with _lock:
         if _executor is None:
             context = multiprocessing.get_context("spawn")
+            _install, initargs = offline.child_initializer()  # the allow-list of now
             _executor = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=context, initializer=_child_init)
+                max_workers=1, mp_context=context, initializer=_child_init, initargs=initargs)
             atexit.register(shutdown)
         return _executor
 

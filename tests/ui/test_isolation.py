@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,8 +15,11 @@ import pytest
 from app.core.config import JobConfig
 from app.document import Document, DocumentMeta
 from app.pipeline.job import Job
+from app.ui import isolation
 from app.ui.isolation import ChildStage, isolate
+from engines import offline
 from engines.errors import Cancelled
+from tests import offline_probe
 
 
 @dataclass
@@ -28,6 +34,17 @@ class RecordPidStage:
         time.sleep(self.sleep_s)
         job.doc.warnings.append(str(os.getpid()))
         job.outputs.append(Path("/nonexistent/out.docx"))
+
+
+@dataclass
+class ProbeStage:
+    """Probes the network from the child; the answers go back in the document's warnings."""
+
+    name: str = "detect"
+    weight: float = 1.0
+
+    def process(self, job: Job) -> None:
+        job.doc.warnings.append(json.dumps(offline_probe.probe()))
 
 
 def _job(tmp_path: Path) -> Job:
@@ -60,3 +77,28 @@ def test_isolate_keeps_names_weights_and_order() -> None:
     assert [s.name for s in stages] == [s.name for s in TRANSLATE_STAGES]
     assert [s.weight for s in stages] == [s.weight for s in TRANSLATE_STAGES]
     assert {s.name for s in stages if isinstance(s, ChildStage)} == {"detect", "write"}
+
+
+@pytest.fixture
+def fresh_child(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A new child whose real initializer runs with sentinels underneath its guard."""
+    isolation.shutdown()
+    monkeypatch.setattr(isolation, "_child_init",
+                        functools.partial(offline_probe.armed, "app.ui.isolation:_child_init"))
+    offline.install(allow=[("intranet.example", 8080)])
+    try:
+        yield
+    finally:
+        offline.install()
+        isolation.shutdown()
+
+
+@pytest.mark.usefixtures("fresh_child")
+def test_the_offline_guard_is_active_in_the_child(tmp_path: Path) -> None:
+    """The child installs the guard itself, with the parent's allow-list, and it refuses
+    a non-loopback connect and every lookup there (nothing is sent: sentinels underneath)."""
+    job = _job(tmp_path)
+    ChildStage(ProbeStage()).process(job)
+    results = json.loads(job.doc.warnings[0])
+    offline_probe.assert_all_blocked(results)
+    assert results["allowed"] == [["intranet.example", 8080]]
