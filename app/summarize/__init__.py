@@ -11,7 +11,7 @@ from app.document import RUNNING_KINDS, Document
 from app.summarize.extractive import summarize_extractive
 from app.summarize.faithfulness import unsupported_numbers
 from app.summarize.types import SummaryOptions, SummaryResult
-from engines.llm import LLMEngine
+from engines.llm.backend import LLMBackend
 from engines.translate.base import Translator
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def source_text(doc: Document) -> str:
 def summarize_document(
     doc: Document,
     options: SummaryOptions,
-    llm: LLMEngine | None = None,
+    llm: LLMBackend | None = None,
     translator: Translator | None = None,
     cancel: threading.Event | None = None,
     progress: Callable[[float, str], None] | None = None,

@@ -19,7 +19,8 @@ from app.document import Document
 from app.summarize.chunking import Chunk, chunk_document
 from app.summarize.keyfacts import KeyFactsError, key_facts_prompt, parse_key_facts
 from app.summarize.types import SummaryOptions, language_name
-from engines.llm import ContextOverflow, GenerationOptions, LLMEngine, Message
+from engines.llm import ContextOverflow, GenerationOptions, Message
+from engines.llm.backend import LLMBackend
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def _instructions(opts: SummaryOptions, partial: bool) -> str:
 class LLMSummarizer:
     """Signals progress through ``progress(fraction, message)`` and text through ``on_text``."""
 
-    def __init__(self, engine: LLMEngine, options: SummaryOptions,
+    def __init__(self, engine: LLMBackend, options: SummaryOptions,
                  cancel: threading.Event | None = None,
                  progress: Callable[[float, str], None] | None = None,
                  on_text: Callable[[str], None] | None = None,

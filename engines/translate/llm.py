@@ -12,7 +12,8 @@ import threading
 from collections.abc import Iterator, Sequence
 
 from engines.errors import Cancelled
-from engines.llm import GenerationOptions, LLMEngine, Message
+from engines.llm import GenerationOptions, Message
+from engines.llm.backend import LLMBackend
 from engines.llm.languages import language_name
 from engines.translate.base import EngineInfo, Translator
 from engines.translate.glossary import Glossary, prompt_terms, verify
@@ -41,7 +42,7 @@ def clean_output(text: str) -> str:
 class LLMTranslator(Translator):
     """Translate sentence by sentence with the model's chat template (greedy decoding)."""
 
-    def __init__(self, engine: LLMEngine, glossary: Glossary | None = None) -> None:
+    def __init__(self, engine: LLMBackend, glossary: Glossary | None = None) -> None:
         self.engine = engine
         self.glossary = glossary
         self.missing_terms: list[str] = []

@@ -1,0 +1,79 @@
+"""Where the intranet servers are declared, and the offline guard's allow-list from them.
+
+Two TOML files (format: :mod:`engines.remote.config`), read in this order:
+
+1. the unit-wide file an IT team deploys read-only: ``$PASSERELLE_SERVERS_FILE``, else
+   the platform's site configuration folder (``/etc/xdg/passerelle/servers.toml`` on
+   Linux, ``C:\\ProgramData\\passerelle\\servers.toml`` on Windows);
+2. the user's own file, ``servers.toml`` in the data folder (written from Settings).
+
+A unit entry wins over a user entry of the same name.  Nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from app.core.config import data_dir
+from engines.remote.config import ServerConfig, allow_pairs, load_servers
+from engines.remote.errors import ServerConfigError
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "servers.toml"
+ENGINE_KINDS = ("openai", "libretranslate")
+
+
+def unit_servers_file() -> Path:
+    override = os.environ.get("PASSERELLE_SERVERS_FILE")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.site_config_dir("passerelle", appauthor=False)) / FILE_NAME
+
+
+def user_servers_file() -> Path:
+    return data_dir() / FILE_NAME
+
+
+def configured_servers() -> dict[str, ServerConfig]:
+    """Every declared server (raises ServerConfigError for an invalid file)."""
+    return load_servers([unit_servers_file(), user_servers_file()])
+
+
+def allow_list() -> list[tuple[str, int]]:
+    """The ``(host, port)`` pairs to allow; an invalid servers file allows nothing."""
+    try:
+        return allow_pairs(configured_servers().values())
+    except ServerConfigError as exc:
+        log.error("Intranet servers disabled: %s", exc)
+        return []
+
+
+def parse_engine(engine: str) -> tuple[str, str] | None:
+    """``("openai", "NAME")`` for ``openai:NAME`` (or libretranslate:NAME); None otherwise."""
+    kind, sep, name = engine.partition(":")
+    if sep and kind in ENGINE_KINDS:
+        return kind, name
+    return None
+
+
+def server_for(engine: str) -> ServerConfig:
+    """The declared server that ``--engine KIND:NAME`` names, of that kind."""
+    parsed = parse_engine(engine)
+    if parsed is None:
+        raise ServerConfigError(f"'{engine}' is not KIND:NAME with KIND one of "
+                                f"{', '.join(ENGINE_KINDS)}.")
+    kind, name = parsed
+    servers = configured_servers()
+    server = servers.get(name)
+    if server is None or server.kind != kind:
+        same = sorted(n for n, s in servers.items() if s.kind == kind)
+        raise ServerConfigError(
+            f"No {kind} server named '{name}' is declared"
+            + (f" (declared: {', '.join(same)})." if same else
+               f" (none is: see {unit_servers_file()} or {user_servers_file()})."), name)
+    return server
