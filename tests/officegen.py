@@ -110,3 +110,100 @@ def macro_enabled(source: Path, out: Path, main_type: str, main_part: str) -> Pa
             z.writestr(item, data)
         z.writestr(f"{folder}/vbaProject.bin", b"Attribute VB_Name = \"Module1\"\nShell \"calc\"")
     return out
+
+
+BOOK_TEXTS = {
+    "sheet": "Budget",
+    "summary": "Summary",
+    "repeated": "Spare wheel",
+    "rich_bold": "urgent",
+    "comment": "Checked by the quartermaster",
+    "header": "Internal use only",
+    "chart_title": "Spending per quarter",
+}
+
+
+def rich_xlsx(path: Path) -> Path:
+    """Two sheets; a string repeated in three cells; numbers, a date, formulas naming the
+    other sheet (quoted and not); a rich-text cell; a comment; a header and footer with
+    codes; a chart with a title."""
+    import datetime
+
+    from openpyxl import Workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.comments import Comment
+
+    t = BOOK_TEXTS
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t["sheet"]
+    ws.append(["Item", "Cost", "Bought on"])
+    for n, cost in enumerate((120.5, 80, 42)):
+        ws.append([t["repeated"], cost, datetime.date(2024, 3, 1 + n)])
+    ws["A6"] = CellRichText(["This line is ", TextBlock(InlineFont(b=True), t["rich_bold"]),
+                             " and costs nothing."])
+    ws["D2"] = "1 250"  # a number stored as text: kept
+    ws["A2"].comment = Comment(t["comment"], "QM")
+    ws.oddHeader.center.text = t["header"]
+    ws.oddFooter.right.text = "Page &P of &N"
+    summary = wb.create_sheet(t["summary"])
+    summary["A1"] = "Total cost"
+    summary["B1"] = f"=SUM({t['sheet']}!B2:B4)"
+    summary["B2"] = f"='{t['sheet']}'!B2*2"
+    summary["B3"] = '="Budget!"&A1'  # a string literal that only looks like a reference
+    chart = BarChart()
+    chart.title = t["chart_title"]
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=4), titles_from_data=True)
+    ws.add_chart(chart, "F2")
+    wb.save(str(path))
+    return path
+
+
+def huge_xlsx(path: Path, rows: int, cols: int = 10, distinct: int = 500) -> Path:
+    """A workbook of ``rows`` × ``cols`` cells written as raw XML (streamed): numbers, and
+    every tenth cell one of ``distinct`` shared strings."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats'
+            '.org/package/2006/content-types"><Default Extension="rels" ContentType="applica'
+            'tion/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+            'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType'
+            f'="{ct}.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" '
+            f'ContentType="{ct}.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" '
+            f'ContentType="{ct}.sharedStrings+xml"/></Types>'))
+        z.writestr("_rels/.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
+            f'{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+        z.writestr("xl/workbook.xml", (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{ns}" xmlns:r="{rel}">'
+            '<sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        z.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
+            f'{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="'
+            f'{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'))
+        strings = "".join(f"<si><t>Stock item number {n} is in the store</t></si>"
+                          for n in range(distinct))
+        z.writestr("xl/sharedStrings.xml", (
+            f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{ns}" uniqueCount="{distinct}"'
+            f'>{strings}</sst>'))
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            fh.write(f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{ns}">'
+                     '<sheetData>'.encode())
+            letters = [chr(65 + c) for c in range(cols)]
+            for r in range(1, rows + 1):
+                cells = []
+                for c, letter in enumerate(letters):
+                    if (r * cols + c) % 10 == 0:
+                        cells.append(f'<c r="{letter}{r}" t="s"><v>{(r + c) % distinct}</v></c>')
+                    else:
+                        cells.append(f'<c r="{letter}{r}"><v>{r * 0.5 + c}</v></c>')
+                fh.write(f'<row r="{r}">{"".join(cells)}</row>'.encode())
+            fh.write(b"</sheetData></worksheet>")
+    return path

@@ -16,12 +16,16 @@ from app.formats.pdf_writer import write_pdf_inplace
 from app.formats.pptx_reader import read_pptx
 from app.formats.pptx_writer import write_pptx
 from app.formats.registry import WriterSpec, register_reader, register_writer
+from app.formats.xlsx_reader import read_xlsx
+from app.formats.xlsx_writer import write_xlsx, write_xlsx_bilingual
 
 register_reader("docx", read_docx)
 register_reader("pdf", read_pdf_ocr)  # pages without a text layer are read by OCR
 register_reader("image", read_image)
 register_reader("pptx", read_pptx)
-register_reader("legacy", make_legacy_reader({"docx": read_docx, "pptx": read_pptx}))
+register_reader("xlsx", read_xlsx)
+register_reader("legacy", make_legacy_reader({"docx": read_docx, "pptx": read_pptx,
+                                              "xlsx": read_xlsx}))
 
 
 def _write_any_docx(doc: Document, out: Path) -> None:
@@ -42,6 +46,10 @@ register_writer(WriterSpec("pdf-searchable", ".ocr.pdf", write_searchable_pdf, (
                            "The scan with its OCR text underneath (searchable, source language)"))
 register_writer(WriterSpec("pptx", ".pptx", write_pptx, ("pptx",),
                            "Translated PowerPoint presentation"))
+register_writer(WriterSpec("xlsx", ".xlsx", write_xlsx, ("xlsx",),
+                           "Translated Excel workbook"))
+register_writer(WriterSpec("xlsx-bilingual", ".bilingual.xlsx", write_xlsx_bilingual, ("xlsx",),
+                           "Excel workbook with a translated copy after each sheet"))
 
 
 def _write_report_docx(doc: Document, out: Path) -> None:

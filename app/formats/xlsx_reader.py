@@ -1,0 +1,173 @@
+"""Excel ``.xlsx``/``.xlsm`` → :class:`~app.document.Document`.
+
+Blocks, in this order: sheet names, the shared strings (each once, however many cells
+use it), inline-string cells and header/footer texts of each sheet, cell comments, and
+the DrawingML text of drawings and charts (titles, axis titles, data labels, text
+boxes).  Numbers, dates, formulas (and their cached results) and cell types are never
+read as text, so they can never be rewritten.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from app.core.errors import CorruptDocument
+from app.core.hashing import sha256_file
+from app.document import BlockKind, Document, DocumentMeta, Locator, Run, Style
+from app.formats.dml import A_P, paragraph_runs
+from app.formats.sniff import EXCEL, check_package
+from app.formats.xlsx_package import (
+    HEADER_FOOTER_TAGS,
+    Workbook,
+    iter_elements,
+    parser,
+    rich_runs,
+    s,
+)
+from engines.errors import Cancelled
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+PROGRESS_ROWS = 50_000
+MACROS_DROPPED = ("Macros in this workbook were dropped (never run): the translation is a "
+                  "macro-free .xlsx.")
+_HF_TOKEN = re.compile(r'(&"[^"]*"|&\d+|&[A-Za-z]|&&)')
+
+
+def hf_tokens(text: str) -> list[str]:
+    """A header/footer string split into codes (``&L``, ``&P``, ``&"Arial,Bold"``, ``&12``)
+    and the texts between them."""
+    return [t for t in _HF_TOKEN.split(text) if t]
+
+
+def is_hf_text(token: str) -> bool:
+    return not _HF_TOKEN.fullmatch(token) and any(c.isalpha() for c in token)
+
+
+def open_workbook(path: Path) -> tuple[zipfile.ZipFile, Workbook]:
+    check_package(path, EXCEL)
+    zf = zipfile.ZipFile(path)
+    try:
+        return zf, Workbook.open(zf)
+    except (etree.XMLSyntaxError, KeyError, ValueError) as exc:
+        zf.close()
+        raise CorruptDocument(f"The file is not a valid Excel workbook ({exc}).") from exc
+
+
+def has_macros(zf: zipfile.ZipFile) -> bool:
+    return any(n.lower().endswith("vbaproject.bin") for n in zf.namelist())
+
+
+def spreadsheet_style(rpr: Any) -> Style:
+    if rpr is None:
+        return Style()
+
+    def flag(tag: str) -> bool | None:
+        el = rpr.find(s(tag))
+        return None if el is None else el.get("val") not in ("0", "false", "none")
+
+    size, color, font = rpr.find(s("sz")), rpr.find(s("color")), rpr.find(s("rFont"))
+    rgb = color.get("rgb") if color is not None else None
+    return Style(bold=flag("b"), italic=flag("i"), underline=flag("u"),
+                 size=float(size.get("val")) if size is not None and size.get("val") else None,
+                 color=rgb[-6:] if rgb else None,
+                 font=font.get("val") if font is not None else None)
+
+
+def rich_block_runs(el: Any) -> list[Run]:
+    return [Run(text, spreadsheet_style(rpr)) for text, rpr in rich_runs(el) if text]
+
+
+def read_xlsx(path: Path, password: str | None = None, progress: Progress | None = None,
+              cancel: threading.Event | None = None) -> Document:
+    path = Path(path)
+    zf, wb = open_workbook(path)
+    with zf:
+        doc = Document(meta=DocumentMeta(source_path=path, sha256=sha256_file(path),
+                                         format="xlsx", page_count=len(wb.sheets)))
+        if has_macros(zf):
+            doc.warnings.append(MACROS_DROPPED)
+        for sheet in wb.sheets:
+            if sheet.name.strip():
+                doc.add_block(BlockKind.LABEL, [Run(sheet.name)], Locator("sheetname",
+                                                                         (sheet.index,)))
+        if wb.sst is not None:
+            with zf.open(wb.sst) as fh:
+                for i, si in enumerate(iter_elements(fh, (s("si"),))):
+                    runs = rich_block_runs(si)
+                    if "".join(r.text for r in runs).strip():
+                        doc.add_block(BlockKind.TABLE_CELL, runs, Locator("sst", (i,)))
+                    if cancel is not None and i % PROGRESS_ROWS == 0 and cancel.is_set():
+                        raise Cancelled()
+        for n, sheet in enumerate(wb.sheets):
+            if progress is not None:
+                progress(n / max(len(wb.sheets), 1), f"Reading sheet {sheet.name}")
+            with zf.open(sheet.part) as fh:
+                for kind, locator, runs in _sheet_blocks(fh, sheet.index, sheet.name,
+                                                         progress, cancel):
+                    doc.add_block(kind, runs, locator)
+            if sheet.comments:
+                root = etree.fromstring(zf.read(sheet.comments), parser())
+                for k, text in enumerate(root.iter(s("text"))):
+                    runs = rich_block_runs(text)
+                    if "".join(r.text for r in runs).strip():
+                        doc.add_block(BlockKind.COMMENT, runs,
+                                      Locator(f"comments:{sheet.index}", (k,)))
+        for part in wb.charts:
+            root = etree.fromstring(zf.read(part), parser())
+            for k, p in enumerate(root.iter(A_P)):
+                runs = [r.run for r in paragraph_runs(p)]
+                if "".join(r.text for r in runs).strip():
+                    doc.add_block(BlockKind.CAPTION, runs, Locator(f"drawing:{part}", (k,)))
+    log.info("Read %s: %d sheets, %d blocks", path.name, len(wb.sheets), len(doc.blocks))
+    return doc
+
+
+def cell_position(ref: str) -> tuple[int, int]:
+    """"B12" → (12, 2)."""
+    m = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref or "")
+    if m is None:
+        return (0, 0)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col
+
+
+def _sheet_blocks(fh: Any, index: int, name: str, progress: Progress | None,
+                  cancel: threading.Event | None
+                  ) -> Iterator[tuple[BlockKind, Locator, list[Run]]]:
+    rows = 0
+    for el in iter_elements(fh, (s("c"), s("headerFooter"), s("row"))):
+        if el.tag == s("row"):
+            rows += 1
+            if rows % PROGRESS_ROWS == 0:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                if progress is not None:
+                    progress(0.0, f"Reading sheet {name}: {rows} rows")
+        elif el.tag == s("c"):
+            if el.get("t") == "inlineStr":
+                inline = el.find(s("is"))
+                runs = rich_block_runs(inline) if inline is not None else []
+                if "".join(r.text for r in runs).strip():
+                    yield (BlockKind.TABLE_CELL,
+                           Locator(f"sheet:{index}:inline", cell_position(el.get("r", ""))), runs)
+        else:
+            for t, tag in enumerate(HEADER_FOOTER_TAGS):
+                hf = el.find(s(tag))
+                if hf is None or not hf.text:
+                    continue
+                kind = BlockKind.HEADER if "Header" in tag else BlockKind.FOOTER
+                for k, token in enumerate(hf_tokens(hf.text)):
+                    if is_hf_text(token):
+                        yield kind, Locator(f"sheet:{index}:hf", (t, k)), [Run(token)]
