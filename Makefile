@@ -57,6 +57,22 @@ bench: $(STAMP) demo-model
 fuzz: $(STAMP)
 	QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests -k fuzz
 
+# int8 arithmetic differs by CPU (tests/int8_path.py): CI machines have AVX-512 VNNI, many
+# workstations only AVX2, whose int8 GEMMs saturate in 16 bits. `make test-avx2` reruns the
+# tests that run CTranslate2 models on the AVX2 kernels; tests/engines/test_int8_path.py
+# fails if the forcing does not reach them (oneDNN reports its ISA with ONEDNN_VERBOSE=1).
+.PHONY: test-avx2
+AVX2_ENV := CT2_FORCE_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2
+AVX2_TESTS := tests/engines/test_int8_path.py tests/engines/test_gguf_convert.py \
+	tests/engines/test_gguf_smollm2.py tests/engines/test_ct2_engine.py \
+	tests/engines/test_toy_model_fixture.py tests/engines/test_llm_translate.py \
+	tests/engines/test_protected.py tests/engines/test_glossary.py \
+	tests/engines/test_importers.py tests/app/test_summarize.py \
+	tests/app/test_cli_summarize.py tests/app/test_toy_end_to_end.py \
+	tests/app/test_align.py tests/app/test_cli_models.py
+test-avx2: $(STAMP) demo-model
+	$(AVX2_ENV) QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(AVX2_TESTS)
+
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache
 
