@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO_LLM := .cache/models/smollm2-135m-instruct-demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint typecheck pytest bench fuzz demo-model qt-syslibs screenshots clean bundle bundle-test wheelhouse
+.PHONY: run test lint imports typecheck pytest bench fuzz demo-model qt-syslibs screenshots clean bundle bundle-test wheelhouse
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,13 +43,17 @@ run: $(STAMP) demo-model ocr-syslibs
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# Import contracts (pyproject.toml [tool.importlinter], docs/architecture.md).
+imports: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
+
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 pytest: $(STAMP) demo-model ocr-syslibs
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
-test: lint typecheck pytest
+test: lint imports typecheck pytest
 
 bench: $(STAMP) demo-model
 	$(PY) bench/run_all.py

@@ -25,9 +25,8 @@ import zipfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from engines.archive import safe_extract
+from engines.archive import ArchiveLimits, safe_extract
 from engines.errors import ModelFormatError, ModelIntegrityError
 from engines.store import (
     MANIFEST,
@@ -39,9 +38,6 @@ from engines.store import (
     valid_id,
     verify_folder,
 )
-
-if TYPE_CHECKING:
-    from engines.importers import ImportOptions
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +139,14 @@ def _listed_members(index: dict[str, object]) -> set[str]:
     return names
 
 
-def import_bundle(store: ModelStore, path: Path, options: ImportOptions,
+def import_bundle(store: ModelStore, path: Path, model_id: str | None = None,
+                  replace: bool = False, limits: ArchiveLimits | None = None,
                   progress: Progress | None = None) -> list[InstalledModel]:
-    """Verify a bundle completely, then install each of its models."""
+    """Verify a bundle completely, then install each of its models (``model_id`` renames
+    the model of a one-model bundle)."""
     report = progress or _noop
     index = read_index(path)
     entries: list[dict[str, object]] = list(index["models"])  # type: ignore[call-overload]
-    model_id, replace = options.model_id, options.replace
     if model_id and len(entries) > 1:
         raise ModelFormatError("--id cannot rename the models of a bundle with several models")
     listed = _listed_members(index)
@@ -162,7 +159,7 @@ def import_bundle(store: ModelStore, path: Path, options: ImportOptions,
         store.check_free(str(model_id or entry["id"]), replace)
     with store.staging() as staging:
         raw = staging / "raw"
-        safe_extract(path, raw, options.limits,
+        safe_extract(path, raw, limits,
                      progress=lambda d, t: report(0.4 * d / max(t, 1), f"Extracting {path.name}"))
         for n, entry in enumerate(entries):
             report(0.4 + 0.5 * n / len(entries), f"Verifying {entry['id']}")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from engines.archive import ArchiveLimits, safe_extract
+from engines.bundle import BUNDLE_INDEX, import_bundle
 from engines.errors import EngineError, ModelFormatError, ModelIntegrityError
 from engines.store import (
     MANIFEST,
@@ -34,6 +35,7 @@ from engines.store import (
     scan_files,
     sha256_file,
     valid_id,
+    verify_folder,
 )
 
 log = logging.getLogger(__name__)
@@ -86,8 +88,6 @@ def detect_source(path: Path) -> str:
     if magic == b"GGUF" or path.suffix.lower() == ".gguf":
         return "gguf"
     if zipfile.is_zipfile(path):
-        from engines.bundle import BUNDLE_INDEX
-
         names = _zip_names(path)
         if BUNDLE_INDEX in names:
             return "bundle"
@@ -119,9 +119,8 @@ def import_model(
         raise ModelFormatError(f"Invalid model id {options.model_id!r}: use letters, digits, "
                                f"'.', '_' and '-'")
     if source == "bundle":
-        from engines.bundle import import_bundle
-
-        return import_bundle(store, path, options, report)
+        return import_bundle(store, path, options.model_id, options.replace, options.limits,
+                             report)
     if source == "gguf":  # fail before a long conversion
         store.check_free(options.model_id or gguf_id(path), options.replace)
     with store.staging() as staging:
@@ -249,8 +248,6 @@ def _import_store_folder(store: ModelStore, path: Path, folder: Path, options: I
     _copy_tree(path, folder)
     shutil.copyfile(path / MANIFEST, folder / MANIFEST)
     manifest = Manifest.load(folder)
-    from engines.store import verify_folder
-
     verify_folder(folder, manifest, lambda rel: report(0.5, f"Verifying {rel}"))
     if options.model_id and options.model_id != manifest.id:
         manifest.id, manifest.files, manifest.sizes = options.model_id, {}, {}

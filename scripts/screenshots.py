@@ -86,7 +86,7 @@ def generated_documents(folder: Path) -> list[Path]:
 
 def import_models(demo_llm: Path | None) -> str:
     """Import the models the screenshots use; returns the engine to select."""
-    from app.pipeline.engine_select import open_store
+    from app.pipeline.model_store import open_store
     from engines.importers import ImportOptions, import_model
 
     store = open_store()

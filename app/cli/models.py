@@ -54,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _store() -> ModelStore:
-    from app.pipeline.engine_select import open_store
+    from app.pipeline.model_store import open_store
 
     return open_store()
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from app.cli.progress import ProgressBar
+from app.core.config import JobConfig
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,8 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    from app.core.config import JobConfig
+    import app.report  # noqa: F401 - registers report-docx and report-pdf (--format)
     from app.pipeline.engine_select import translator_factory
+    from app.pipeline.fidelity import summary_line
     from app.pipeline.job import Job, run
 
     config = JobConfig(
@@ -55,7 +57,5 @@ def cmd_translate(args: argparse.Namespace) -> int:
     for out in job.outputs:
         print(out)
     if job.fidelity is not None:
-        from app.pipeline.fidelity import summary_line
-
         print(f"Fidelity: {summary_line(job.fidelity)}", file=sys.stderr)
     return 0

@@ -18,16 +18,15 @@ import logging
 import os
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app import __version__
+from app.core.config import data_dir
+from app.core.hashing import sha256_file
 from engines.translate.base import EngineInfo, Translator
-
-if TYPE_CHECKING:
-    from app.pipeline.job import Job
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +37,6 @@ _TRUE = ("1", "true", "yes", "on")
 
 
 def audit_path() -> Path:
-    from app.core.config import data_dir
-
     return data_dir() / AUDIT_FILE
 
 
@@ -58,8 +55,6 @@ def _utc(ts: float) -> str:
 
 
 def _hash(path: Path) -> str:
-    from app.core.hashing import sha256_file
-
     try:
         return sha256_file(path)
     except OSError as exc:
@@ -89,50 +84,52 @@ def workstation() -> tuple[str, str]:
     return socket.gethostname(), user
 
 
-def _models(job: Job) -> list[dict[str, Any]]:
-    out = [{"role": "translation", "engine": i.engine, "id": i.model_id, "version": i.version,
-            "checksum": i.checksum, "demo": i.demo} for i in engine_infos(job.translator)]
-    return out + list(job.notes.get("models", []))
+@dataclass
+class JobFacts:
+    """What the audit line says about one job: plain data handed over by the pipeline
+    (:func:`app.pipeline.job.job_facts`), so that the audit never imports the pipeline."""
+
+    input_path: Path
+    kind: str = "translate"
+    input_sha256: str | None = None  # None: the document was never read (hashed here)
+    input_format: str | None = None
+    pages: int | None = None
+    outputs: list[Path] = field(default_factory=list)
+    models: list[dict[str, Any]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    marking: dict[str, Any] | None = None
+    text: list[dict[str, Any]] | None = None  # only when the text is to be kept
+    extra: dict[str, str] = field(default_factory=dict)  # the job's extra settings
 
 
-def _settings(job: Job) -> dict[str, Any]:
-    c = job.config
-    return {"source": c.source_lang, "target": c.target_lang, "engine": c.engine,
-            "model": c.model, "format": c.output_format, "glossary": str(c.glossary or "") or None,
-            "device": c.device, "beam": c.beam_size, **job.notes.get("settings", {})}
-
-
-def _input(job: Job) -> dict[str, Any]:
-    doc = job.document
-    path = Path(job.config.input)
-    if doc is not None:
-        return {"path": str(path.resolve()), "sha256": doc.meta.sha256,
-                "format": doc.meta.format, "pages": doc.meta.page_count}
+def _input(facts: JobFacts) -> dict[str, Any]:
+    path = facts.input_path
+    if facts.input_sha256 is not None:
+        return {"path": str(path.resolve()), "sha256": facts.input_sha256,
+                "format": facts.input_format, "pages": facts.pages}
     return {"path": str(path.resolve()), "sha256": _hash(path) if path.is_file() else ""}
 
 
-def job_record(job: Job, status: str, started: float, duration: float, error: str = ""
+def job_record(facts: JobFacts, status: str, started: float, duration: float, error: str = ""
                ) -> dict[str, Any]:
     """The audit line of a finished (or failed, or cancelled) job."""
     host, user = workstation()
-    doc = job.document
-    warnings = list(dict.fromkeys((doc.warnings if doc else []) + job.notes.get("warnings", [])))
     record: dict[str, Any] = {
         "time": _utc(started), "status": status, "user": user, "host": host,
-        "app_version": __version__, "kind": job.notes.get("kind", "translate"),
-        "input": _input(job),
-        "outputs": [{"path": str(Path(p).resolve()), "sha256": _hash(Path(p))}
-                    for p in job.outputs if Path(p).is_file()],
-        "models": _models(job), "settings": _settings(job),
-        "duration_s": round(duration, 3), "warnings": warnings,
+        "app_version": __version__, "kind": facts.kind,
+        "input": _input(facts),
+        "outputs": [{"path": str(p.resolve()), "sha256": _hash(p)}
+                    for p in facts.outputs if p.is_file()],
+        "models": list(facts.models), "settings": dict(facts.settings),
+        "duration_s": round(duration, 3), "warnings": list(facts.warnings),
     }
     if error:
         record["error"] = error
-    if job.notes.get("marking"):
-        record["marking"] = job.notes["marking"]
-    if include_text(job.config.extra) and doc is not None:
-        record["text"] = [{"block": b.id, "source": b.text, "target": b.output_text}
-                          for b in doc.blocks if b.text.strip()]
+    if facts.marking:
+        record["marking"] = facts.marking
+    if facts.text is not None:
+        record["text"] = facts.text
     return record
 
 
@@ -162,12 +159,13 @@ def append(record: dict[str, Any], path: Path | None = None) -> Path:
     return path
 
 
-def record_job(job: Job, status: str, started: float, duration: float, error: str = "") -> None:
+def record_job(facts: JobFacts, status: str, started: float, duration: float,
+               error: str = "") -> None:
     """Write the job's audit line; never raises (a failure is logged as a warning)."""
-    if not enabled(job.config.extra):
+    if not enabled(facts.extra):
         return
     try:
-        append(job_record(job, status, started, duration, error))
+        append(job_record(facts, status, started, duration, error))
     except Exception as exc:
         log.warning("Could not write the audit line: %s", exc)
 

@@ -1,4 +1,7 @@
-"""Registers the built-in readers and writers."""
+"""Registers the built-in readers and writers.
+
+The report writers (``report-docx``, ``report-pdf``) belong to a higher layer: the
+report package registers them itself (:mod:`app.report.writers`)."""
 
 from __future__ import annotations
 
@@ -51,20 +54,3 @@ register_writer(WriterSpec("xlsx", ".xlsx", write_xlsx, ("xlsx",),
 register_writer(WriterSpec("xlsx-bilingual", ".bilingual.xlsx", write_xlsx_bilingual, ("xlsx",),
                            "Excel workbook with a translated copy after each sheet"))
 
-
-def _write_report_docx(doc: Document, out: Path) -> None:
-    from app.report.build import write_report_docx
-
-    write_report_docx(doc, out)
-
-
-def _write_report_pdf(doc: Document, out: Path) -> None:
-    from app.report.build import write_report_pdf
-
-    write_report_pdf(doc, out)
-
-
-register_writer(WriterSpec("report-docx", ".report.docx", _write_report_docx, ("docx", "pdf"),
-                           "Translation report (Word): provenance, marking, summary"))
-register_writer(WriterSpec("report-pdf", ".report.pdf", _write_report_pdf, ("docx", "pdf"),
-                           "Translation report (PDF): provenance, marking, summary"))

@@ -37,17 +37,10 @@ def register_writer(spec: WriterSpec) -> None:
     _WRITERS[spec.name] = spec
 
 
-def _ensure_loaded() -> None:
-    if _READERS:
-        return
-    from app.formats import builtin  # noqa: F401 - registers the built-in adapters
-
-
 def read_document(path: Path, password: str | None = None,
                   progress: Callable[[float, str], None] | None = None,
                   cancel: threading.Event | None = None) -> Document:
     """Read any supported document; readers that stream (PDF) report progress and cancel."""
-    _ensure_loaded()
     fmt = detect_format(path)
     reader = _READERS.get(fmt)
     if reader is None:
@@ -58,7 +51,6 @@ def read_document(path: Path, password: str | None = None,
 
 
 def writer_for(name: str, source_format: str) -> WriterSpec:
-    _ensure_loaded()
     spec = _WRITERS.get(name)
     if spec is None:
         raise UnsupportedDocument(
@@ -72,7 +64,6 @@ def writer_for(name: str, source_format: str) -> WriterSpec:
 
 
 def output_formats(source_format: str | None = None) -> list[str]:
-    _ensure_loaded()
     return [n for n, s in _WRITERS.items() if source_format is None or source_format in s.sources]
 
 

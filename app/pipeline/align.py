@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from app.document import Block, Run, Style, TranslationStatus
 
 if TYPE_CHECKING:
-    from app.pipeline.job import Job
+    from app.pipeline.base import Job
 
 log = logging.getLogger(__name__)
 

@@ -5,28 +5,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from app.core.config import JobConfig
-from app.pipeline.job import Job
+from app.core.config import JobConfig, data_dir
+from app.pipeline.base import Job
+from app.pipeline.llm_select import load_llm
+from app.pipeline.model_store import open_store
 from engines.errors import ModelNotFound
 from engines.store import InstalledModel, ModelStore, valid_id
 from engines.translate.base import Translator
+from engines.translate.chain import build_chain, load_glossary
 
 log = logging.getLogger(__name__)
 
 ENGINES = ("auto", "ct2", "llm", "pseudo")
-
-
-def open_store() -> ModelStore:
-    """The user's model store: ``data_dir()/models`` (or ``$PASSERELLE_MODELS``), then the
-    read-only shared stores of ``$PASSERELLE_SHARED_MODELS``, then the models prepared
-    beside the application (the demo LLM), read-only too."""
-    from app.core.config import data_dir, prepared_models_dir
-
-    store = ModelStore.from_env(data_dir() / "models")
-    prepared = prepared_models_dir()
-    if prepared.is_dir() and prepared not in store.shared:
-        store.shared.append(prepared)
-    return store
 
 
 def _missing_model(src: str, tgt: str) -> ModelNotFound:
@@ -79,8 +69,6 @@ def _pivot(store: ModelStore, config: JobConfig, src: str, tgt: str) -> Translat
 
 def _load_llm_translator(config: JobConfig) -> Translator:
     """Prompted translation through the installed LLM (or ``--model`` naming one)."""
-    from app.pipeline.llm_select import load_llm
-    from engines.translate.chain import load_glossary
     from engines.translate.llm import LLMTranslator
 
     llm = load_llm(config.model, device=config.device, threads=config.threads)
@@ -127,8 +115,6 @@ def with_chain(engine: Translator, config: JobConfig) -> Translator:
     if engine.info.engine == "pseudo":
         return engine  # keeps spans by itself; nothing worth remembering
     llm = engine.info.engine == "llm"  # glossary in the prompt, no placeholders
-    from app.core.config import data_dir
-    from engines.translate.chain import build_chain, load_glossary
     from engines.translate.memory import TranslationMemory
 
     memory = (TranslationMemory.open_default(data_dir())

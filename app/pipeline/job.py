@@ -1,83 +1,31 @@
-"""The translation pipeline, declared as a list of weighted stages.
+"""Running a job: the weighted stages in order, overall progress, cancellation between
+stages (the stages check inside their loops), then the job's audit line.
 
-Each stage has ``process(job)``; :func:`run` drives them, reports overall progress and
-checks for cancellation between stages (and the stages check inside their loops).
+:class:`~app.pipeline.base.Job` and :class:`~app.pipeline.base.Stage` are defined in
+:mod:`app.pipeline.base` (the stages import them from there) and re-exported here.
 """
 
 from __future__ import annotations
 
-import contextvars
 import logging
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from app.core.config import JobConfig
-from app.document import Document, TranslationStatus
+from app.core.audit import JobFacts, engine_infos, include_text, record_job
+from app.document import TranslationStatus
+from app.pipeline.base import CURRENT_JOB, Job, ProgressCallback, Stage, current_job
 from engines.errors import Cancelled
-from engines.translate.base import Translator
+
+__all__ = ["Job", "ProgressCallback", "Stage", "current_job", "job_facts", "run"]
 
 log = logging.getLogger(__name__)
-
-ProgressCallback = Callable[[float, str], None]  # (overall fraction 0..1, message)
-
-
-@dataclass
-class Job:
-    config: JobConfig
-    cancel: threading.Event = field(default_factory=threading.Event)
-    progress: ProgressCallback | None = None
-    document: Document | None = None
-    translator: Translator | None = None
-    translator_factory: Callable[[Job], Translator] | None = None
-    outputs: list[Path] = field(default_factory=list)
-    fidelity: dict | None = None  # type: ignore[type-arg]
-    timings: dict[str, float] = field(default_factory=dict)
-    notes: dict[str, Any] = field(default_factory=dict)  # for the audit: models, warnings…
-    _stage_start: float = 0.0
-    _stage_weight: float = 0.0
-
-    def check_cancel(self) -> None:
-        if self.cancel.is_set():
-            raise Cancelled()
-
-    def report(self, fraction: float, message: str = "") -> None:
-        """Progress inside the current stage (0..1)."""
-        if self.progress is not None:
-            overall = self._stage_start + self._stage_weight * max(0.0, min(1.0, fraction))
-            self.progress(min(overall, 1.0), message)
-
-    @property
-    def doc(self) -> Document:
-        if self.document is None:
-            raise RuntimeError("The document has not been read yet")
-        return self.document
-
-
-class Stage(Protocol):
-    name: str
-    weight: float
-
-    def process(self, job: Job) -> None: ...
-
-
-_CURRENT: contextvars.ContextVar[Job | None] = contextvars.ContextVar("job", default=None)
-
-
-def current_job() -> Job | None:
-    """The job whose stages run in this thread (writers that need its provenance)."""
-    return _CURRENT.get()
 
 
 def run(job: Job, stages: list[Stage] | None = None) -> Job:
     """Run the stages, then write the job's audit line (ok, failed or cancelled)."""
-    from app.core.audit import record_job
-
     started, t0 = time.time(), time.perf_counter()
-    token = _CURRENT.set(job)
+    token = CURRENT_JOB.set(job)
     status, error = "failed", ""
     try:
         _run_stages(job, stages)
@@ -89,15 +37,54 @@ def run(job: Job, stages: list[Stage] | None = None) -> Job:
         error = f"{type(exc).__name__}: {exc}"[:500]
         raise
     finally:
-        _CURRENT.reset(token)
-        record_job(job, status, started, time.perf_counter() - t0, error)
+        CURRENT_JOB.reset(token)
+        _record(job, status, started, time.perf_counter() - t0, error)
     return job
 
 
-def _run_stages(job: Job, stages: list[Stage] | None) -> None:
-    from app.pipeline.stages import TRANSLATE_STAGES
+def _record(job: Job, status: str, started: float, duration: float, error: str) -> None:
+    """The audit line; never raises (a failure is logged as a warning)."""
+    try:
+        facts = job_facts(job)
+    except Exception as exc:
+        log.warning("Could not write the audit line: %s", exc)
+        return
+    record_job(facts, status, started, duration, error)
 
-    stages = stages if stages is not None else TRANSLATE_STAGES
+
+def job_facts(job: Job) -> JobFacts:
+    """What the audit trail records of ``job``, as plain data."""
+    c, doc = job.config, job.document
+    models = [{"role": "translation", "engine": i.engine, "id": i.model_id,
+               "version": i.version, "checksum": i.checksum, "demo": i.demo}
+              for i in engine_infos(job.translator)]
+    settings = {"source": c.source_lang, "target": c.target_lang, "engine": c.engine,
+                "model": c.model, "format": c.output_format,
+                "glossary": str(c.glossary or "") or None, "device": c.device,
+                "beam": c.beam_size, **job.notes.get("settings", {})}
+    text: list[dict[str, Any]] | None = None
+    if doc is not None and include_text(c.extra):
+        text = [{"block": b.id, "source": b.text, "target": b.output_text}
+                for b in doc.blocks if b.text.strip()]
+    return JobFacts(
+        input_path=Path(c.input), kind=job.notes.get("kind", "translate"),
+        input_sha256=doc.meta.sha256 if doc is not None else None,
+        input_format=doc.meta.format if doc is not None else None,
+        pages=doc.meta.page_count if doc is not None else None,
+        outputs=[Path(p) for p in job.outputs],
+        models=models + list(job.notes.get("models", [])), settings=settings,
+        warnings=list(dict.fromkeys((doc.warnings if doc else []) +
+                                    job.notes.get("warnings", []))),
+        marking=job.notes.get("marking"), text=text, extra=dict(c.extra))
+
+
+def _run_stages(job: Job, stages: list[Stage] | None) -> None:
+    if stages is None:
+        # Start-up speed: the stages import every reader and writer (PyMuPDF, python-docx,
+        # lxml…); the GUI imports this module at start-up and loads those in preload().
+        from app.pipeline.stages import TRANSLATE_STAGES
+
+        stages = TRANSLATE_STAGES
     total = sum(s.weight for s in stages)
     done = 0.0
     for stage in stages:

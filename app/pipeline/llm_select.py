@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from app.core.config import prepared_models_dir
+from app.pipeline.model_store import open_store
 from engines.errors import ModelNotFound
 from engines.llm import LLMEngine
 
@@ -15,8 +17,6 @@ DEMO_LLM_ID = "smollm2-135m-instruct-demo"
 
 def demo_dir() -> Path:
     """Where ``make run``/``make test`` prepare the demo LLM."""
-    from app.core.config import prepared_models_dir
-
     return prepared_models_dir() / DEMO_LLM_ID
 
 
@@ -24,8 +24,6 @@ def resolve_llm(model: str | None = None) -> tuple[Path, str, bool]:
     """(folder, id, demo) of the LLM to use; raises ModelNotFound with what to do."""
     if model and Path(model).is_dir():
         return Path(model), Path(model).name, False
-    from app.pipeline.engine_select import open_store
-
     store = open_store()
     if model:
         found = store.check(model)

@@ -11,8 +11,8 @@ from app.core.output import default_output, write_atomic
 from app.document import TranslationStatus
 from app.formats.registry import default_output_format, read_document, writer_for
 from app.pipeline.align import ProjectStylesStage, TagPlan
+from app.pipeline.base import Job, Stage
 from app.pipeline.fidelity import check
-from app.pipeline.job import Job, Stage
 from engines.langdetect import detect, detect_document
 
 log = logging.getLogger(__name__)

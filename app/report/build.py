@@ -12,8 +12,15 @@ from app.core.errors import ConfigError
 from app.core.output import default_output, write_atomic
 from app.document import Document
 from app.pipeline.job import Job, Stage, current_job
+from app.pipeline.llm_select import llm_available, load_llm
+from app.pipeline.model_store import open_store
+from app.pipeline.stages import TRANSLATE_STAGES
+from app.report.docx_report import write_docx_report
 from app.report.model import ReportData, gather
+from app.report.pdf_report import write_pdf_report
+from app.summarize import summarize_document
 from app.summarize.types import SummaryOptions, SummaryResult
+from engines.store import valid_id
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +49,12 @@ def write_report(data: ReportData, out: Path, fmt: str | None = None) -> None:
     """Render ``data`` to ``out`` (PDF or DOCX, from ``fmt`` or the suffix)."""
     fmt = fmt or report_format(out)
     if fmt == "pdf":
-        from app.report.pdf_report import write_pdf_report
-
         write_pdf_report(data, out)
     else:
-        from app.report.docx_report import write_docx_report
-
         write_docx_report(data, out)
 
 
 def _llm_checksum(model_id: str) -> str:
-    from app.pipeline.engine_select import open_store
-    from engines.store import valid_id
-
     if not valid_id(model_id):
         return ""
     try:
@@ -65,9 +65,6 @@ def _llm_checksum(model_id: str) -> str:
 
 def summarize(job: Job, options: ReportOptions) -> SummaryResult | None:
     """The summary in the target language (None for ``summary_engine="none"``)."""
-    from app.pipeline.llm_select import llm_available, load_llm
-    from app.summarize import summarize_document
-
     engine = options.summary_engine
     if engine == "none":
         return None
@@ -135,8 +132,6 @@ class ReportStage:
 
 def report_stages(options: ReportOptions) -> list[Stage]:
     """The translation stages without the document writer, then summary and report."""
-    from app.pipeline.stages import TRANSLATE_STAGES
-
     return [s for s in TRANSLATE_STAGES if s.name != "write"] + [
         SummarizeStage(options), ReportStage(options)]
 
@@ -147,8 +142,6 @@ def _data_for(doc: Document) -> ReportData:
     """Report data for ``doc``, with the provenance of the job that is writing it."""
     job = current_job()
     if job is None or job.document is not doc:
-        from app.summarize import summarize_document
-
         summary = summarize_document(doc, SummaryOptions(lang=doc.target_language or "en"))
         return gather(doc, summary=summary)
     extra: dict[str, Any] = job.config.extra

@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from app.core.audit import engine_infos, workstation
+from app.core.hashing import sha256_file
 from app.document import Block, BlockKind, Document, TranslationStatus
 from app.pipeline.fidelity import check
+from app.pipeline.model_store import open_store
 from app.report.markings import MarkingDecision, decide
 from app.summarize.types import SummaryResult
+from engines.store import valid_id
 from engines.translate.base import Translator
+from engines.translate.glossary import Glossary, verify
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +98,6 @@ class ReportData:
 
 def _manifest_version(model_id: str) -> str:
     """The version a model's manifest gives ("" when it is not an installed model)."""
-    from app.pipeline.engine_select import open_store
-    from engines.store import valid_id
-
     if not model_id or not valid_id(model_id):
         return ""
     try:
@@ -148,8 +149,6 @@ def rows_of(doc: Document) -> list[Row]:
 def glossary_uses(doc: Document, translator: Translator | None,
                   glossary_path: Path | None) -> tuple[str, list[GlossaryUse]]:
     """(description of the glossary, the terms that the translation carries)."""
-    from engines.translate.glossary import Glossary, verify
-
     glossary = _find_glossary(translator)
     if glossary is None and glossary_path is not None:
         try:
@@ -188,8 +187,6 @@ def _find_glossary(translator: Translator | None) -> Any:
 def _describe_glossary(path: Path | None, terms: int) -> str:
     if path is None:
         return f"{terms} terms"
-    from app.core.hashing import sha256_file
-
     try:
         digest = sha256_file(path)
     except OSError:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 from app.core.output import default_output
-from app.formats.registry import output_formats, writer_for
 from app.ui.qt import (
     QComboBox,
     QCoreApplication,
@@ -21,6 +21,18 @@ from app.ui.qt import (
 )
 
 
+def writer_registry() -> ModuleType:
+    """The writer registry, with the report writers registered.
+
+    Imported on first use for start-up speed: the registry imports every reader and
+    writer (PyMuPDF, python-docx, lxml…), which ``preload()`` loads once the window's
+    background work has started."""
+    import app.report  # noqa: F401 - registers report-docx and report-pdf
+    from app.formats import registry
+
+    return registry
+
+
 def format_label(name: str, source_format: str) -> str:
     labels = {
         "docx": QCoreApplication.translate("Formats", "Word document (DOCX)"),
@@ -30,7 +42,7 @@ def format_label(name: str, source_format: str) -> str:
     }
     if name in labels:
         return labels[name]
-    return writer_for(name, source_format).description
+    return str(writer_registry().writer_for(name, source_format).description)
 
 
 def confirm_overwrite(parent: QWidget | None, path: Path) -> bool:
@@ -56,7 +68,7 @@ class ExportDialog(QDialog):
         self.setWindowTitle(self.tr("Export the translation"))
         self.formats = QComboBox()
         self.formats.setAccessibleName(self.tr("Output format"))
-        for name in output_formats(source_format):
+        for name in writer_registry().output_formats(source_format):
             self.formats.addItem(format_label(name, source_format), name)
         self.path = QLineEdit()
         self.path.setAccessibleName(self.tr("Output file"))
@@ -89,7 +101,7 @@ class ExportDialog(QDialog):
     def _on_formats_current_index_changed(self, index: int) -> None:
         if index < 0:
             return
-        suffix = writer_for(self.selected_format(), self.source_format).suffix
+        suffix = writer_registry().writer_for(self.selected_format(), self.source_format).suffix
         self.path.setText(str(default_output(self.source, self.target_lang, suffix,
                                              folder=self.folder)))
 

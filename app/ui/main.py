@@ -39,12 +39,11 @@ def preload() -> None:
     Importing C extensions (lxml, PyMuPDF, CTranslate2) holds the GIL; done on the first
     job, that would stall the event loop for a few hundred milliseconds.
     """
-    import app.formats.registry as registry
-    import app.pipeline.stages  # noqa: F401
+    import app.formats  # registers the built-in readers and writers
+    import app.pipeline.stages
+    import app.report  # noqa: F401 - registers the report writers
     import engines.segment
     import engines.translate.batch  # noqa: F401
-
-    registry.output_formats()  # registers the built-in readers and writers
     # Start-up objects live as long as the application: keep them out of the collector's
     # full passes, whose pause (all threads, GIL held) would grow with them.
     gc.collect()

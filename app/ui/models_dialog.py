@@ -53,7 +53,7 @@ def store_available() -> bool:
 
 def open_store(extra_shared: list[str] | None = None) -> Any:
     """The user's store plus the shared stores named in the settings."""
-    from app.pipeline.engine_select import open_store as core_open_store
+    from app.pipeline.model_store import open_store as core_open_store
 
     store = core_open_store()
     for p in extra_shared or []:

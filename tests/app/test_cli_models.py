@@ -9,7 +9,8 @@ import pytest
 
 from app.cli import main
 from app.core.config import JobConfig
-from app.pipeline.engine_select import make_translator, open_store
+from app.pipeline.engine_select import make_translator
+from app.pipeline.model_store import open_store
 from engines.errors import ModelNotFound
 from tests import docgen, modelgen
 

@@ -104,7 +104,7 @@ def test_import_verify_refuse_tampered_and_remove(qtbot, tmp_path: Path) -> None
 
 
 def test_demo_models_carry_the_badge(qtbot, tmp_path: Path) -> None:
-    from app.pipeline.engine_select import open_store
+    from app.pipeline.model_store import open_store
     from engines.importers import ImportOptions, import_model
     from tests.modelgen import plain_folder
 
