@@ -5,7 +5,6 @@ memory, the source unchanged and no partial output."""
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import docx
@@ -201,21 +200,19 @@ def test_javascript_and_embedded_file_are_ignored(inbox, capsys, monkeypatch) ->
     assert not list(inbox.parent.rglob("payload*")), "the embedded file was never extracted"
 
 
+@pytest.mark.timeout(600)  # a hang guard, not a speed check (timing goes in bench/)
 def test_cyclic_type3_font_finishes(shared_corpus, inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     pdf = _copy(shared_corpus / "pdf" / "ContentStreamCycleType3insideType3.pdf", inbox,
                 "type3.pdf")
-    start = time.monotonic()
     _succeeds(pdf, capsys, monkeypatch, "--from", "en", "--to", "fr", suffix=".fr.pdf")
-    assert time.monotonic() - start < 60
 
 
+@pytest.mark.timeout(600)  # a hang guard, not a speed check (timing goes in bench/)
 def test_million_path_operators_bounded(inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     pdf = corpus.many_paths_pdf(inbox / "traits.pdf", operators=1_000_000)
-    start = time.monotonic()
     with PeakRss() as rss:
         err, out = _succeeds(pdf, capsys, monkeypatch, "--from", "fr", "--format", "docx",
                              suffix=".en.docx")
-    assert time.monotonic() - start < 60
     assert "warning: page 1: too many drawing operations, table detection skipped" in err
     assert "[Lé ràppört" in _docx_text(out)
     assert rss.peak_child < 512, f"reader child peaked at {rss.peak_child:.0f} MB"
@@ -242,6 +239,7 @@ def test_parser_crash_is_confined_to_the_child(valid, inbox, capsys, monkeypatch
            r"The application itself is unaffected\.$")
 
 
+@pytest.mark.timeout(600)  # a hang guard
 def test_parser_hang_is_killed_at_its_timeout(valid, inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     pdf = _copy(valid["pdf"], inbox, "fige.pdf")
     monkeypatch.setenv(pdf_reader.FAULT_ENV, "hang")
@@ -252,10 +250,9 @@ def test_parser_hang_is_killed_at_its_timeout(valid, inbox, capsys, monkeypatch)
 
     monkeypatch.setattr(pdf_reader, "PdfReadOptions", short)
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    start = time.monotonic()
+    # The child sleeps forever: only the timeout can end it (no wall-clock assertion).
     refuse(pdf, capsys, monkeypatch, ParserTimeout,
            r"^The PDF reader stopped responding on this file \(no progress for 2 s\)")
-    assert time.monotonic() - start < 20
     left = [p for p in psutil.Process().children(recursive=True)
             if p.pid not in before and "pdf-reader" in " ".join(_cmdline(p))]
     assert not left, "the hung reader was not killed"
