@@ -48,9 +48,24 @@ def _webp_as_png(path: str) -> bytes:
         return out.getvalue()
 
 
-def open_as_pdf(pymupdf: Any, path: str) -> Any:
-    """The image file as an in-memory PDF, one page per image frame (ValueError if bad)."""
-    fmt, _w, _h, _frames = image_header(path)
+def verify_image(path: str, frames: int) -> None:
+    """Decode every frame once with Pillow: a truncated or damaged file is refused
+    (MuPDF would show it half grey).  Call it where decoding is capped (an OCR child)."""
+    try:
+        with Image.open(path) as im:
+            for frame in range(frames):
+                im.seek(frame)
+                im.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ValueError(f"The image is damaged and cannot be read ({exc}).") from exc
+
+
+def open_as_pdf(pymupdf: Any, path: str, verify: bool = False) -> Any:
+    """The image file as an in-memory PDF, one page per image frame (ValueError if bad);
+    ``verify``: decode it fully first (:func:`verify_image`)."""
+    fmt, _w, _h, frames = image_header(path)
+    if verify:
+        verify_image(path, frames)
     try:
         if fmt == "WEBP":
             src = pymupdf.open(stream=_webp_as_png(path), filetype="png")

@@ -54,7 +54,6 @@ from engines.langdetect import detect
 
 log = logging.getLogger(__name__)
 
-FAULT_ENV = "PASSERELLE_OCR_FAULT"  # test hook: "hang" (each child sleeps on its 2nd page)
 DETECT_DPI = 150  # the language-finding first pass reads page one at this resolution
 UNREADABLE_SHARE = 0.5  # a page whose text is mostly unreadable is OCR'd
 
@@ -69,7 +68,6 @@ class OcrOptions:
     memory_limit_mb: int = 2048
     tessdata: str | None = None  # the settings' folder; PASSERELLE_TESSDATA wins
     redo_ocr: bool = False  # OCR pages that carry an invisible OCR layer again
-    fault: str | None = None
 
     def worker_count(self, pages: int) -> int:
         try:
@@ -171,7 +169,7 @@ def _task(path: Path, fmt: str, pages: list[int], lang: str | None, password: st
     return OcrTask(path=str(path), fmt=fmt, pages=pages, lang=lang, password=password,
                    dpi=options.dpi, max_pixels=options.max_pixels,
                    memory_limit_mb=options.memory_limit_mb, tessdata=options.tessdata,
-                   page_timeout_s=options.page_timeout_s, fault=options.fault)
+                   page_timeout_s=options.page_timeout_s)
 
 
 def _detected_lang(page: PageData, fallback: str) -> str:
@@ -191,8 +189,6 @@ def ocr_pages(path: Path, fmt: str, pages: list[int], options: OcrOptions | None
               stats: dict[str, Any] | None = None) -> list[PageData]:
     """OCR ``pages`` (0-based) of a PDF or image file; pages sorted by index."""
     options = options or OcrOptions()
-    if options.fault is None and os.environ.get(FAULT_ENV):
-        options = replace(options, fault=os.environ[FAULT_ENV])
     stats = stats if stats is not None else {}
     done: dict[int, PageData] = {}
     infos: dict[int, dict[str, Any]] = {}

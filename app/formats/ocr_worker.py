@@ -69,7 +69,6 @@ class OcrTask:
     memory_limit_mb: int = 2048
     tessdata: str | None = None
     page_timeout_s: float = 120.0
-    fault: str | None = None  # test hook: "hang" sleeps on each page
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,7 +81,7 @@ class _Fail(Exception):
 def _open(pymupdf: Any, task: OcrTask) -> Any:
     if task.fmt == "image":
         try:
-            return open_as_pdf(pymupdf, task.path)
+            return open_as_pdf(pymupdf, task.path, verify=True)
         except ValueError as exc:
             raise _Fail("too_large" if "megapixels" in str(exc) else "corrupt", str(exc)) from exc
     try:
@@ -278,11 +277,9 @@ def _run(conn: Connection, task: OcrTask) -> None:
         raise _Fail("unavailable", str(exc)) from exc
     doc = _open(pymupdf, task)
     lang = task.lang
-    for n, index in enumerate(task.pages):
+    for index in task.pages:
         if not 0 <= index < doc.page_count:
             continue
-        if task.fault == "hang" and n >= 1:
-            time.sleep(3600)
         if lang is None:
             page = doc.load_page(index)
             zoom, _ = _zoom(page, task)

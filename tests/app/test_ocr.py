@@ -1,0 +1,230 @@
+"""OCR: scans and images are read, translated and written back (Tesseract, real pages).
+
+Pages come from the shared corpus (a real French manual, rendered as a scanner would) or
+are typeset here with MuPDF's fonts, then rasterised: Tesseract never saw them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from pathlib import Path
+
+import psutil
+import pymupdf
+import pytest
+from PIL import Image, ImageFilter
+
+from app.core.errors import CorruptDocument, DocumentTooLarge, InputError
+from app.formats.ocr_engine import find_tessdata, installed_languages
+from app.formats.ocr_reader import OcrOptions, ocr_pages, read_image, read_pdf_ocr
+from app.formats.pdf_searchable import write_searchable_pdf
+from app.formats.registry import read_document
+from engines.errors import Cancelled
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS_PDF = ROOT.parent / "shared" / "corpus" / "real-fr" / "ch01s02.pdf"
+TESSDATA = find_tessdata()
+pytestmark = pytest.mark.skipif(
+    shutil.which("tesseract") is None or TESSDATA is None,
+    reason="Tesseract is not installed (make test installs it as root: scripts/check_ocr_syslibs.sh)")
+
+FRENCH = ("Le rapport annuel du service présente 12 recommandations. La commission se réunira "
+          "le 14 mars 2025 à Paris pour examiner le budget de 4 850 000 euros.")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, _words(a), _words(b), autojunk=False).ratio()
+
+
+def typeset(text: str, width: float = 420, size: float = 13, font: str = "serif",
+            rtl: bool = False) -> pymupdf.Document:
+    """A one-page PDF with ``text`` set by MuPDF (Noto/Tiro fonts, HarfBuzz shaping)."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=width + 60, height=200)
+    style = f"font-family: {font}; font-size: {size}px;" + (" direction: rtl;" if rtl else "")
+    page.insert_htmlbox(pymupdf.Rect(30, 30, width + 30, 190), f'<p style="{style}">{text}</p>')
+    return doc
+
+
+def raster(doc: pymupdf.Document, pno: int = 0, dpi: int = 200) -> Image.Image:
+    pix = doc[pno].get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+    return Image.open(io.BytesIO(pix.tobytes("png"))).convert("L")
+
+
+def image_pdf(images: list[Image.Image], path: Path, dpi: int = 200) -> Path:
+    """An image-only PDF, one scanned page per image (no text layer)."""
+    out = pymupdf.open()
+    for im in images:
+        buf = io.BytesIO()
+        im.save(buf, "PNG")
+        page = out.new_page(width=im.width * 72 / dpi, height=im.height * 72 / dpi)
+        page.insert_image(page.rect, stream=buf.getvalue())
+    out.save(path)
+    return path
+
+
+def corpus_page(pno: int, dpi: int = 200) -> tuple[Image.Image, str]:
+    if not CORPUS_PDF.exists():
+        pytest.skip(f"shared corpus absent ({CORPUS_PDF})")
+    src = pymupdf.open(CORPUS_PDF)
+    return raster(src, pno, dpi), src[pno].get_text()
+
+
+def test_scanned_french_page_end_to_end(tmp_path: Path) -> None:
+    """Image-only PDF of a real page → CLI → in-place English PDF; the text is recovered."""
+    image, truth = corpus_page(1)
+    scan = image_pdf([image], tmp_path / "scan.pdf")
+    doc = read_pdf_ocr(scan, options=OcrOptions(lang="fr"))
+    assert doc.meta.ocr_pages == [0] and not doc.meta.scanned_pages
+    assert similarity(" ".join(b.text for b in doc.blocks), truth) >= 0.95
+    assert all(b.ocr is not None and 0.5 < (b.ocr.confidence or 0) <= 1 for b in doc.blocks)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "translate", str(scan), "--to", "en", "--from",
+         "fr", "--engine", "pseudo", "--format", "pdf"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = pymupdf.open(tmp_path / "scan.en.pdf")
+    text = out[0].get_text()
+    # The pseudo engine accents letters and keeps numbers: the typeset translation is there.
+    assert re.search(r"[àâéèêîôûñõ]{2}", text) and "aptitude" not in text.lower()
+    assert out[0].get_images(), "the page image is kept under the translation"
+
+
+def test_multipage_tiff_reads_every_frame(tmp_path: Path) -> None:
+    first = raster(typeset(FRENCH))
+    second = raster(typeset("Deuxième page : le dossier numéro 2024-117 est clos."))
+    path = tmp_path / "fax.tiff"
+    first.save(path, save_all=True, append_images=[second], compression="tiff_lzw")
+    doc = read_document(path)
+    assert doc.meta.format == "image" and doc.meta.page_count == 2
+    pages = {b.geometry.page for b in doc.blocks if b.geometry}
+    assert pages == {0, 1}
+    text = " ".join(b.text for b in doc.blocks)
+    assert similarity(text, FRENCH + " Deuxième page : le dossier numéro 2024-117 est clos.") > 0.9
+    assert "2024-117" in text
+
+
+def test_rotated_and_skewed_scan(tmp_path: Path) -> None:
+    """A page scanned sideways and 2° askew: OSD turns it, the text comes back."""
+    page = raster(typeset(FRENCH + " " + FRENCH))
+    tilted = page.rotate(2, resample=Image.BICUBIC, expand=True, fillcolor=255)
+    sideways = tilted.rotate(90, expand=True)
+    scan = image_pdf([sideways], tmp_path / "sideways.pdf")
+    doc = read_pdf_ocr(scan, options=OcrOptions(lang="fra"))
+    assert similarity(" ".join(b.text for b in doc.blocks), FRENCH + " " + FRENCH) > 0.9
+    assert any("turned" in w for w in doc.warnings)
+    assert {b.geometry.rotation for b in doc.blocks if b.geometry} == {90} or \
+        {b.geometry.rotation for b in doc.blocks if b.geometry} == {270}
+
+
+@pytest.mark.skipif(TESSDATA is None or "ara" not in installed_languages(TESSDATA),
+                    reason="Arabic language data (tesseract-ocr-ara) not installed")
+def test_arabic_line_keeps_its_order(tmp_path: Path) -> None:
+    arabic = "اجتمعت اللجنة في الصباح لمناقشة التقرير السنوي"
+    image = raster(typeset(arabic, size=18, font="sans-serif", rtl=True), dpi=300)
+    path = tmp_path / "arabic.png"
+    image.save(path)
+    doc = read_image(path, options=OcrOptions(lang="ar"))
+    text = " ".join(b.text for b in doc.blocks)
+    assert similarity(text, arabic) > 0.8, text
+    words = text.split()  # logical (reading) order, first word first
+    assert [w for w in words if w in ("اجتمعت", "الصباح", "التقرير")] == [
+        "اجتمعت", "الصباح", "التقرير"], text
+
+
+def test_50_megapixel_image_is_downscaled(tmp_path: Path) -> None:
+    big = Image.new("L", (8660, 5774), 255)
+    big.paste(raster(typeset(FRENCH, size=40, width=1400), dpi=300), (400, 400))
+    path = tmp_path / "photo.png"
+    big.save(path)
+    stats: dict[str, object] = {}
+    pages = ocr_pages(path, "image", [0], OcrOptions(lang="fra"), stats=stats)
+    assert any("downscaled" in w for w in pages[0].warnings)
+    assert similarity(" ".join(b.text for b in pages[0].blocks), FRENCH) > 0.9
+    assert stats["peak_rss_mb"] < 1500  # type: ignore[operator]
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+
+
+def test_huge_or_corrupt_images_are_refused_clearly(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png_header_only(40000, 40000))  # 1.6 gigapixels, 60 bytes
+    with pytest.raises(DocumentTooLarge, match="megapixels"):
+        read_document(bomb)
+    truncated = tmp_path / "cut.jpg"
+    buf = io.BytesIO()
+    raster(typeset(FRENCH)).save(buf, "JPEG")
+    truncated.write_bytes(buf.getvalue()[:400])
+    with pytest.raises(CorruptDocument, match="damaged|cannot be read"):
+        read_document(truncated)
+    noise = tmp_path / "noise.png"
+    noise.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    with pytest.raises(InputError):
+        read_document(noise)
+
+
+def test_cancel_stops_within_a_page(tmp_path: Path) -> None:
+    image = raster(typeset(FRENCH + " " + FRENCH), dpi=300)
+    scan = image_pdf([image] * 6, tmp_path / "six.pdf", dpi=300)
+    cancel = threading.Event()
+    started = time.time()
+    seen: list[float] = []
+
+    def progress(fraction: float, _message: str) -> None:
+        seen.append(fraction)
+        cancel.set()  # after the first page
+
+    with pytest.raises(Cancelled):
+        ocr_pages(scan, "pdf", list(range(6)), OcrOptions(lang="fra", workers=1),
+                  progress=progress, cancel=cancel)
+    assert len(seen) == 1
+    time.sleep(0.5)
+    left = [p for p in psutil.process_iter(["name", "create_time"])
+            if p.info["name"] == "tesseract" and p.info["create_time"] >= started - 1]
+    assert not left, "Tesseract kept running after the cancel"
+
+
+def test_invisible_ocr_layer_used_or_redone(tmp_path: Path) -> None:
+    image = raster(typeset(FRENCH))
+    scan = image_pdf([image], tmp_path / "layer.pdf")
+    pdf = pymupdf.open(scan)
+    pdf[0].insert_text((40, 60), "Couche OCR invisible du scanner, texte de test.",
+                       render_mode=3, fontsize=11)
+    pdf.save(tmp_path / "with_layer.pdf")
+    doc = read_pdf_ocr(tmp_path / "with_layer.pdf")
+    assert doc.meta.ocr_pages == [0]
+    assert [b.ocr.engine for b in doc.blocks if b.ocr] == ["pdf layer"]
+    assert "Couche OCR invisible" in doc.blocks[0].text
+    redone = read_pdf_ocr(tmp_path / "with_layer.pdf", options=OcrOptions(lang="fra",
+                                                                         redo_ocr=True))
+    assert similarity(" ".join(b.text for b in redone.blocks), FRENCH) > 0.9
+    assert all(b.ocr and b.ocr.engine == "tesseract fra" for b in redone.blocks)
+
+
+def test_searchable_pdf_has_the_ocr_text_under_the_image(tmp_path: Path) -> None:
+    scan = image_pdf([raster(typeset(FRENCH))], tmp_path / "scan.pdf")
+    doc = read_pdf_ocr(scan, options=OcrOptions(lang="fra"))
+    write_searchable_pdf(doc, tmp_path / "searchable.pdf")
+    out = pymupdf.open(tmp_path / "searchable.pdf")
+    assert similarity(out[0].get_text(), FRENCH) > 0.9
+    assert out[0].get_images()
+    assert out[0].search_for("commission")
