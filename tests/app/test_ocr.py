@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pymupdf
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from app.core.errors import CorruptDocument, DocumentTooLarge, InputError
 from app.formats.ocr_engine import find_tessdata, installed_languages
@@ -120,7 +120,7 @@ def test_multipage_tiff_reads_every_frame(tmp_path: Path) -> None:
 def test_rotated_and_skewed_scan(tmp_path: Path) -> None:
     """A page scanned sideways and 2° askew: OSD turns it, the text comes back."""
     page = raster(typeset(FRENCH + " " + FRENCH))
-    tilted = page.rotate(2, resample=Image.BICUBIC, expand=True, fillcolor=255)
+    tilted = page.rotate(2, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     sideways = tilted.rotate(90, expand=True)
     scan = image_pdf([sideways], tmp_path / "sideways.pdf")
     doc = read_pdf_ocr(scan, options=OcrOptions(lang="fra"))
@@ -174,7 +174,7 @@ def test_huge_or_corrupt_images_are_refused_clearly(tmp_path: Path) -> None:
     buf = io.BytesIO()
     raster(typeset(FRENCH)).save(buf, "JPEG")
     truncated.write_bytes(buf.getvalue()[:400])
-    with pytest.raises(CorruptDocument, match="damaged|cannot be read"):
+    with pytest.raises(CorruptDocument, match=r"damaged|cannot be read"):
         read_document(truncated)
     noise = tmp_path / "noise.png"
     noise.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
