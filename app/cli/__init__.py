@@ -34,9 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.core.servers import allow_list
     from engines import offline
 
-    offline.install()
+    offline.install(allow_list())  # loopback and the declared intranet servers only
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -8,6 +8,17 @@ import sys
 from pathlib import Path
 
 from app.summarize.types import LENGTHS, STYLES
+from engines.llm.backend import LLMBackend
+
+ENGINES = ("auto", "llm", "extractive")
+
+
+def _engine(value: str) -> str:
+    kind, sep, name = value.partition(":")
+    if value in ENGINES or (kind == "openai" and sep and name):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"invalid engine {value!r}: choose {', '.join(ENGINES)} or openai:NAME")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,8 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--lang", default="en", help="language of the summary (default en)")
     p.add_argument("--length", default="standard", choices=LENGTHS)
     p.add_argument("--style", default="prose", choices=STYLES)
-    p.add_argument("--engine", default="auto", choices=["auto", "llm", "extractive"],
-                   help="auto: the LLM when one is installed, else extractive")
+    p.add_argument("--engine", default="auto", type=_engine,
+                   help="auto (the LLM when one is installed, else extractive), llm, "
+                        "extractive, or openai:NAME (a declared intranet LLM server)")
     p.add_argument("--model", help="LLM id or folder (default: the installed LLM, else the demo)")
     p.add_argument("--output-format", dest="fmt", default="markdown",
                    choices=["markdown", "json"])
@@ -35,6 +47,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     from app.core.output import write_atomic
     from app.formats.registry import read_document
     from app.pipeline.llm_select import llm_available, load_llm
+    from app.pipeline.remote_select import load_remote_llm
     from app.summarize import SummaryOptions, summarize_document
     from engines.langdetect import detect_document
 
@@ -45,7 +58,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     options = SummaryOptions(lang=args.lang, length=args.length, style=args.style,
                              key_facts=not args.no_key_facts)
     use_llm = args.engine == "llm" or (args.engine == "auto" and llm_available(args.model))
-    llm = load_llm(args.model, device=args.device) if use_llm else None
+    llm: LLMBackend | None = load_llm(args.model, device=args.device) if use_llm else None
+    if args.engine.startswith("openai:"):
+        llm = load_remote_llm(args.engine)
     if llm is not None and llm.info.demo:
         print(f"Note: {llm.info.model_id} is a DEMO-quality model; verify its summary.",
               file=sys.stderr)

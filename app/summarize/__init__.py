@@ -12,6 +12,7 @@ from app.summarize.extractive import summarize_extractive
 from app.summarize.faithfulness import unsupported_numbers
 from app.summarize.types import SummaryOptions, SummaryResult
 from engines.llm.backend import LLMBackend
+from engines.remote.openai import OpenAIEngine
 from engines.translate.base import Translator
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ def summarize_document(
             reduce_rounds=summarizer.trace.reduce_rounds,
             context_length=summarizer.window,
         )
+        if isinstance(llm, OpenAIEngine):
+            result.server = llm.provenance()
         if options.key_facts:
             facts, warning = summarizer.key_facts(source)
             result.key_facts = facts

@@ -41,6 +41,13 @@ class Unsupported:
     context: str
 
 
+def server_label(server: dict[str, str]) -> str:
+    """The line that says a summary was made on an intranet server, and which."""
+    version = f", version {server['server_version']}" if server.get("server_version") else ""
+    return (f"Made on the intranet server {server.get('server', '?')} "
+            f"({server.get('url', '?')}), model {server.get('model_reported', '?')}{version}.")
+
+
 @dataclass
 class SummaryResult:
     text: str
@@ -55,6 +62,7 @@ class SummaryResult:
     reduce_rounds: int = 0
     max_prompt_tokens: int = 0
     context_length: int = 0
+    server: dict[str, str] = field(default_factory=dict)  # made on an intranet server
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,6 +72,8 @@ class SummaryResult:
         if self.demo:
             lines += [f"> Produced by a DEMO-quality model ({self.model_id}); "
                       "check it against the source.", ""]
+        if self.server:
+            lines += [f"> {server_label(self.server)}", ""]
         if include_text:
             lines += [self.text.strip(), ""]
         if self.key_facts:
