@@ -12,6 +12,7 @@ from app.formats.docx_from_pdf import write_docx_from_pdf
 from app.formats.docx_reader import read_docx
 from app.formats.docx_writer import write_docx
 from app.formats.legacy import make_legacy_reader
+from app.formats.odf import read_odf, write_odf
 from app.formats.ocr_reader import read_image, read_pdf_ocr
 from app.formats.pdf_bilingual import write_pdf_bilingual
 from app.formats.pdf_searchable import write_searchable_pdf
@@ -27,6 +28,8 @@ register_reader("pdf", read_pdf_ocr)  # pages without a text layer are read by O
 register_reader("image", read_image)
 register_reader("pptx", read_pptx)
 register_reader("xlsx", read_xlsx)
+for _odf in ("odt", "ods", "odp"):
+    register_reader(_odf, read_odf)
 register_reader("legacy", make_legacy_reader({"docx": read_docx, "pptx": read_pptx,
                                               "xlsx": read_xlsx}))
 
@@ -51,6 +54,11 @@ register_writer(WriterSpec("pptx", ".pptx", write_pptx, ("pptx",),
                            "Translated PowerPoint presentation"))
 register_writer(WriterSpec("xlsx", ".xlsx", write_xlsx, ("xlsx",),
                            "Translated Excel workbook"))
+register_writer(WriterSpec("odt", ".odt", write_odf, ("odt",), "Translated OpenDocument text"))
+register_writer(WriterSpec("ods", ".ods", write_odf, ("ods",),
+                           "Translated OpenDocument spreadsheet"))
+register_writer(WriterSpec("odp", ".odp", write_odf, ("odp",),
+                           "Translated OpenDocument presentation"))
 register_writer(WriterSpec("xlsx-bilingual", ".bilingual.xlsx", write_xlsx_bilingual, ("xlsx",),
                            "Excel workbook with a translated copy after each sheet"))
 

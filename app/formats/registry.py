@@ -25,7 +25,7 @@ class WriterSpec:
 
 
 _READERS: dict[str, Reader] = {}
-_STREAMING = {"pdf", "xlsx", "ods"}  # readers that report progress and honour cancel
+_STREAMING = {"pdf", "xlsx"}  # readers that report progress and honour cancel
 _WRITERS: dict[str, WriterSpec] = {}
 
 

@@ -270,8 +270,8 @@ def _xml_parts(zf: zipfile.ZipFile, budget: _Budget, label: str = WORD.label) ->
     from lxml import etree
 
     if _CT_NAME not in zf.NameToInfo:
-        return {i.filename for i in zf.infolist()
-                if i.filename.lower().endswith((".xml", ".rdf"))}
+        return {i.filename for i in zf.infolist()  # an empty part is never parsed
+                if i.filename.lower().endswith((".xml", ".rdf")) and i.file_size > 0}
     types = _read_member(zf, zf.getinfo(_CT_NAME), budget, xml=True, label=label)
     try:
         root = etree.fromstring(types, etree.XMLParser(resolve_entities=False, no_network=True))
