@@ -12,8 +12,8 @@ from app.formats.docx_from_pdf import write_docx_from_pdf
 from app.formats.docx_reader import read_docx
 from app.formats.docx_writer import write_docx
 from app.formats.legacy import make_legacy_reader
-from app.formats.odf import read_odf, write_odf
 from app.formats.ocr_reader import read_image, read_pdf_ocr
+from app.formats.odf import read_odf, write_odf
 from app.formats.pdf_bilingual import write_pdf_bilingual
 from app.formats.pdf_searchable import write_searchable_pdf
 from app.formats.pdf_writer import write_pdf_inplace
