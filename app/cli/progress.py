@@ -1,39 +1,58 @@
-"""The command-line progress bar on stderr."""
+"""The command-line progress bar on stderr, drawn by tqdm.
+
+On a terminal, tqdm redraws one line.  Elsewhere (a pipe, a log file, CI) each whole
+percent is one plain line, without carriage returns, so that the log stays readable.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+from typing import TextIO
+
+from tqdm import tqdm
+
+BAR_FORMAT = "{percentage:3.0f}%|{bar:30}| {elapsed} {desc}"
+MESSAGE_WIDTH = 60
+STEPS = 1000  # the terminal bar's resolution (0.1 %)
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
+    """A job's progress callback, ``bar(fraction, message)``; ``close()`` when done."""
 
-    def __init__(self, stream=None, width: int = 30) -> None:  # type: ignore[no-untyped-def]
-        self.stream, self.width = stream or sys.stderr, width
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
-        self._last = -1.0
+        self._last_pct = -1
         self._start = time.monotonic()
+        self._bar: tqdm | None = None  # type: ignore[type-arg]
+        self._done = False
+        if self.tty:
+            self._bar = tqdm(total=STEPS, file=self.stream, bar_format=BAR_FORMAT,
+                             dynamic_ncols=True, leave=True, mininterval=0.1)
 
     def __call__(self, fraction: float, message: str) -> None:
-        pct = int(fraction * 100)
-        if not self.tty and pct == int(self._last * 100) and fraction < 1.0:
+        fraction = max(0.0, min(1.0, fraction))
+        if self._done:
             return
-        if self.tty and fraction - self._last < 0.005 and fraction < 1.0:
-            return
-        self._last = fraction
-        filled = int(self.width * fraction)
-        bar = "█" * filled + "░" * (self.width - filled)
-        elapsed = time.monotonic() - self._start
-        line = f"[{bar}] {pct:3d}% {elapsed:5.1f}s {message[:60]}"
-        if self.tty:
-            self.stream.write("\r" + line.ljust(110))
+        if self._bar is not None:
+            self._bar.set_description_str(message[:MESSAGE_WIDTH], refresh=False)
+            self._bar.update(int(fraction * STEPS) - self._bar.n)
             if fraction >= 1.0:
-                self.stream.write("\n")
-        else:
-            self.stream.write(line + "\n")
+                self.close()
+            return
+        pct = int(fraction * 100)
+        if pct == self._last_pct:
+            return
+        self._last_pct = pct
+        line = tqdm.format_meter(pct, 100, time.monotonic() - self._start,
+                                 bar_format=BAR_FORMAT, prefix=message[:MESSAGE_WIDTH])
+        self.stream.write(line + "\n")
         self.stream.flush()
 
     def close(self) -> None:
-        if self.tty and self._last < 1.0:
-            self.stream.write("\n")
+        """End the terminal line (tqdm's newline); nothing is drawn after this."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        self._done = self.tty
