@@ -166,15 +166,18 @@ CHILD = textwrap.dedent("""
     from engines.translate.chain import build_chain
     from engines.translate.memory import TranslationMemory
 
-    class Slow(Translator):
+    class Held(Translator):
         info = EngineInfo("test", "rev")
+        done = 0
         def translate_batch(self, texts, src, tgt):
-            time.sleep(0.01 * len(texts))
+            if Held.done >= 40:  # the crash comes here, mid-run, however fast the machine
+                time.sleep(3600)
+            Held.done += len(texts)
             return [t.upper() for t in texts]
 
     blocks = [f"Paragraphe {{i}} : le convoi numéro {{i}} est arrivé." for i in range(200)]
     memory = TranslationMemory(Path({db!r}))
-    translate_texts(build_chain(Slow(), memory=memory), blocks, "fr", "en")
+    translate_texts(build_chain(Held(), memory=memory), blocks, "fr", "en")
     print("finished")
 """)
 
@@ -193,7 +196,7 @@ def test_killed_run_resumes_with_only_the_missing_sentences(tmp_path: Path) -> N
     script.write_text(CHILD.format(root=str(ROOT), db=str(db)), encoding="utf-8")
     child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a wait, not a speed check
     while _rows(db) < 40 and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     child.send_signal(signal.SIGKILL)

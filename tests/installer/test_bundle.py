@@ -189,6 +189,7 @@ def test_offline_model_bundle_chain(exe: Path, tmp_path: Path,
 
 
 def test_first_window_offscreen(exe: Path, tmp_path: Path) -> None:
+    # Fails (RuntimeError) if the window never shows. How fast it shows is a figure, not a
+    # test (it depends on the machine): `make bundle` prints it (installer/measure.py).
     seconds = measure.time_to_window(measure.gui_command(BUNDLE), tmp_path)
     print(f"bundle: first window after {seconds:.2f} s")
-    assert 0 < seconds < 30

@@ -28,10 +28,14 @@ class RecordPidStage:
 
     name: str = "detect"
     weight: float = 1.0
-    sleep_s: float = 0.0
+    wait_for: Path | None = None  # block until this file exists (the test creates it)
 
     def process(self, job: Job) -> None:
-        time.sleep(self.sleep_s)
+        deadline = time.monotonic() + 120  # never outlive a failed test by long
+        while self.wait_for is not None and not self.wait_for.exists():
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
         job.doc.warnings.append(str(os.getpid()))
         job.outputs.append(Path("/nonexistent/out.docx"))
 
@@ -63,10 +67,12 @@ def test_the_stage_runs_in_another_process(tmp_path: Path) -> None:
 def test_cancel_while_the_child_works(tmp_path: Path) -> None:
     job = _job(tmp_path)
     job.cancel.set()
-    started = time.monotonic()
-    with pytest.raises(Cancelled):
-        ChildStage(RecordPidStage(sleep_s=2.0)).process(job)
-    assert time.monotonic() - started < 1.5
+    go = tmp_path / "go"
+    try:
+        with pytest.raises(Cancelled):  # the child is still blocked: cancel did not wait
+            ChildStage(RecordPidStage(wait_for=go)).process(job)
+    finally:
+        go.touch()  # let the child finish, free for the next test
     assert job.doc.warnings == []
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-import time
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -155,40 +155,48 @@ def test_review_edit_reaches_the_exported_docx(qtbot, window: MainWindow, tmp_pa
         assert window.start_export(jid, "docx", out)
 
 
-class SlowTranslator(Translator):
-    """The pseudo engine, slowed down so that a job can be cancelled mid-way."""
+class HeldTranslator(Translator):
+    """The pseudo engine, held in its second batch until ``release`` is set, so that a job
+    is cancelled mid-way however fast or slow the machine is."""
 
     def __init__(self) -> None:
         self.calls = 0
+        self.release = threading.Event()
 
     @property
     def info(self) -> EngineInfo:
         return EngineInfo(engine="slow", model_id="slow")
 
     def translate_batch(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
-        time.sleep(0.01 * len(texts))
+        self.calls += 1
+        if self.calls >= 2:
+            self.release.wait(60)
         return [pseudo_localize(t) for t in texts]
 
 
 def test_cancel_stops_the_job_and_writes_nothing(qtbot, app_settings: AppSettings,
                                                  tmp_path: Path) -> None:
-    controller = JobController(lambda: app_settings, factory=lambda job: SlowTranslator())
+    engine = HeldTranslator()
+    controller = JobController(lambda: app_settings, factory=lambda job: engine)
     try:
         paragraphs = [f"Paragraphe numéro {i} du rapport." for i in range(200)]
         src = simple_docx(tmp_path / "long.docx", paragraphs)
         (jid,) = controller.add_files([src], source_lang="fr")
         item = controller.model.by_id(jid)
-        qtbot.waitUntil(lambda: item.state is JobState.TRANSLATING and item.progress > 0.2,
+        # The second batch is held: the job is mid-way until it is released.
+        qtbot.waitUntil(lambda: item.state is JobState.TRANSLATING and engine.calls >= 2,
                         timeout=20_000)
         assert controller.cancel(jid)
+        engine.release.set()
         qtbot.waitUntil(lambda: item.state is JobState.CANCELLED, timeout=10_000)
-        assert item.progress < 1.0
+        assert 0 < item.progress < 1.0
         assert sorted(p.name for p in tmp_path.iterdir()) == ["long.docx"]
         controller.cache.factory = lambda job: PseudoTranslator()
         assert controller.retry(jid)
         qtbot.waitUntil(lambda: item.state is JobState.READY, timeout=20_000)
         assert item.progress == 1.0
     finally:
+        engine.release.set()
         assert controller.shutdown(10_000)
 
 

@@ -37,7 +37,9 @@ def test_model_gate_serves_one_job_at_a_time_in_order() -> None:
 
     t = threading.Thread(target=second)
     t.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 30  # wait for job 2 to queue, however slow the machine
+    while gate.waiting("m") < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert order == [] and gate.waiting("m") == 2, "job 2 waits while job 1 holds the model"
     gate.enter("other-model", 3, cancel)  # another model is not blocked
     gate.leave("other-model", 3)
