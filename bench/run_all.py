@@ -14,6 +14,7 @@ BENCHES = [
     ("translate_throughput", ["bench/translate_throughput.py"]),
     ("llm_throughput", ["bench/llm_throughput.py"]),
     ("gui_latency", ["bench/gui_latency.py"]),
+    ("int8_isa", ["bench/int8_isa.py"]),  # int8 outputs with AVX-512 VNNI vs forced AVX2
 ]
 
 
@@ -30,7 +31,7 @@ def main() -> int:
             summary.append(f"{name}: missing")
             continue
         args = [sys.executable, str(script), *cmd[1:]]
-        if quick and name in ("translate_throughput", "llm_throughput"):
+        if quick and name in ("translate_throughput", "llm_throughput", "int8_isa"):
             args.append("--quick")
         print(f"=== {name}: {' '.join(args[1:])}", flush=True)
         t0 = time.perf_counter()
