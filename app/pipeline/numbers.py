@@ -61,7 +61,8 @@ _UNIT_RE = "|".join(sorted((re.escape(s) for s in _UNIT_OF), key=len, reverse=Tr
 # ("un" and "one" are also articles and pronouns).
 _NUMBER_WORDS: dict[str, int] = {
     **dict.fromkeys(("zero", "zéro", "null"), 0),
-    **dict.fromkeys(("one", "un", "une", "eins", "first", "premier", "première", "1st"), 1),
+    # not "un", "une", "ein": articles far more often than numbers
+    **dict.fromkeys(("one", "eins", "first", "premier", "première", "1st"), 1),
     **dict.fromkeys(("two", "deux", "zwei", "second", "deuxième", "seconde", "double"), 2),
     **dict.fromkeys(("three", "trois", "drei", "third", "troisième", "triple"), 3),
     **dict.fromkeys(("four", "quatre", "vier", "fourth", "quatrième"), 4),
@@ -204,11 +205,15 @@ def _parse(text: str, lang: str) -> Decimal | None:
 
 
 def _number_values(num: str, langs: tuple[str, ...]) -> frozenset[object]:
+    """The value of ``num`` in the first of ``langs`` where it is a well-formed number
+    ("3,456" is 3456 in English even if the source was French; "3,5" is no English
+    number, so a French one copied unchanged keeps its French value)."""
     values: set[object] = set()
     for lang in langs:
         v = _parse(num, lang)
         if v is not None:
             values.add(v)
+            break
     if not values:
         if re.fullmatch(r"\d+", num):
             values.add(Decimal(num))
@@ -321,8 +326,10 @@ def compare(source: str, translation: str, src: str, tgt: str) -> Comparison:
     lost = [q for i, q in enumerate(s_items) if i not in match]
     used = set(match.values())
     added = [q for j, q in enumerate(t_items) if j not in used]
-    lost = _unmatched(lost, number_words(translation))
-    added = _unmatched(added, number_words(source))
+    s_words, t_words = number_words(source), number_words(translation)
+    # Words on both sides ("premier" / "first") pair with each other before any digit.
+    lost = _unmatched(lost, _unmatched(t_words, s_words))
+    added = _unmatched(added, _unmatched(s_words, t_words))
     return Comparison(source=s_items, target=t_items, lost=lost, added=added)
 
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.core.errors import ConfigError, NeedsOCR
 from app.core.output import default_output, write_atomic
 from app.document import TranslationStatus
 from app.formats.registry import default_output_format, read_document, writer_for
-from app.pipeline.align import ProjectStylesStage, TagPlan
+from app.pipeline.align import ProjectStylesStage, TagPlan, find_aligner
 from app.pipeline.base import Job, Stage
-from app.pipeline.fidelity import check
+from app.pipeline.engine_select import make_translator, with_chain
+from app.pipeline.fidelity import check, sentence_coverage
+from engines.errors import ModelNotFound
+from engines.importers import guess_pair
 from engines.langdetect import detect, detect_document
+from engines.translate.base import Translator
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +88,12 @@ class TranslateStage:
                 raise ConfigError("No translation engine configured.")
             job.report(0.0, "Loading the translation model")
             job.translator = job.translator_factory(job)
-        translator = job.translator
         groups: dict[str, list] = {}  # type: ignore[type-arg]
         for b in doc.blocks:
+            if "unreadable" in b.flags:  # left as it is, and reported as NOT translated
+                b.translation.status = TranslationStatus.FAILED
+                b.translation.reason = _KEPT_FLAGS["unreadable"]
+                continue
             kept = next((f for f in b.flags if f in _KEPT_FLAGS), None)
             if kept or _NOTHING_TO_TRANSLATE.match(b.text) or (b.language or "") == tgt:
                 reason = (_KEPT_FLAGS[kept] if kept
@@ -97,7 +105,14 @@ class TranslateStage:
             groups.setdefault(b.language or doc.meta.language or "en", []).append(b)
         total = sum(len(g) for g in groups.values()) or 1
         done = 0
+        engines = LanguageEngines(job)
         for src, blocks in groups.items():
+            translator, why_not = engines.get(src, tgt)
+            if translator is None:
+                for b in blocks:
+                    b.translation.status, b.translation.reason = TranslationStatus.FAILED, why_not
+                done += len(blocks)
+                continue
             def progress(n: int, of: int, _done: int = done, _count: int = len(blocks),
                          _src: str = src) -> None:
                 job.report((_done + _count * n / max(of, 1)) / total,
@@ -117,7 +132,53 @@ class TranslateStage:
                 else:
                     t.status, t.reason = TranslationStatus.FAILED, r.error
             done += len(blocks)
+        engines.close()
         job.check_cancel()
+
+
+class LanguageEngines:
+    """The engine for each source language met in a document.  The job's engine serves
+    the document's language; a block detected in a third language goes to an engine
+    that supports it: the same one when it is multilingual (pseudo, LLM, NLLB-200 or
+    M2M-100 from the store), else an installed model for that language (or a pivot
+    through English).  When there is none, the blocks are reported as not translated."""
+
+    MULTILINGUAL = ("pseudo", "llm")
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.extra: dict[str, Translator] = {}
+
+    def get(self, src: str, tgt: str) -> tuple[Translator | None, str]:
+        """(engine, "") or (None, why not)."""
+        job, main = self.job, self.job.translator
+        assert main is not None
+        why_not = f"no model for {src}→{tgt} (block detected as {src})"
+        folder = Path(job.config.model) if job.config.model else None
+        pair = guess_pair(folder.name) if folder is not None and folder.is_dir() else None
+        if pair is not None:  # a model folder named for its pair (opus-mt-fr-en…)
+            return (main, "") if pair == (src, tgt) else (None, why_not + ": the model "
+                                                          f"given translates {pair[0]}→{pair[1]}")
+        if src == (job.doc.meta.language or src):
+            return main, ""
+        if not main.supports(src, tgt):
+            return None, why_not
+        if main.info.engine in self.MULTILINGUAL:
+            return main, ""
+        if folder is not None and folder.is_dir():  # a folder of unknown languages
+            return None, why_not + f": the model given serves {job.doc.meta.language}"
+        if src not in self.extra:
+            try:
+                self.extra[src] = with_chain(make_translator(job.config, src), job.config)
+            except ModelNotFound as exc:
+                log.warning("Blocks in %s left untranslated: %s", src, exc)
+                return None, why_not
+        return self.extra[src], ""
+
+    def close(self) -> None:
+        for engine in self.extra.values():
+            engine.close()
+        self.extra.clear()
 
 
 @dataclass
@@ -126,7 +187,11 @@ class FidelityStage:
     weight: float = 0.2
 
     def process(self, job: Job) -> None:
-        job.fidelity = check(job.doc).to_dict()
+        aligner = find_aligner(job.translator)
+        if aligner is not None:  # sentence coverage from the model's forced attention
+            job.report(0.0, "Checking that every sentence was translated")
+            job.notes["coverage"] = sentence_coverage(job.doc, aligner)
+        job.fidelity = check(job.doc, job.notes.get("coverage")).to_dict()
 
 
 @dataclass
@@ -144,7 +209,7 @@ class WriteStage:
         write_atomic(out, lambda tmp: spec.write(doc, tmp), source=cfg.input,
                      overwrite=cfg.overwrite)
         job.outputs.append(out)
-        report = check(doc)  # again: writers add page counts and overflows
+        report = check(doc, job.notes.get("coverage"))  # again: writers add page counts
         job.fidelity = report.to_dict()
         if cfg.fidelity_json:
             report_path = out.with_name(out.name + ".fidelity.json")

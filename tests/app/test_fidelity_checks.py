@@ -33,7 +33,7 @@ SAME = [
     ("Le 1er janvier 2025, 70 véhicules.", "On 1 January 2025, 70 vehicles."),
     ("Pages 10-12 du chapitre 3.", "Pages 10–12 of chapter 3."),
     ("Il reste 12 300 hommes.", "12,300 men remain."),
-    ("La valeur 3,5 est copiée.", "The value 3,5 is copied."),  # copied in source form
+    ("La valeur 3,5 est copiée.", "The value 3,5 is copied."),  # no English number: French
 ]
 
 
@@ -75,6 +75,11 @@ def test_values_are_locale_aware() -> None:
     en = {str(v) for q in extract("1,250.5", ("en",)) for v in q.values}
     assert fr == en == {"1250.5"}
     assert {str(v) for q in extract("1,250", ("fr",)) for v in q.values} == {"1.250"}
+
+
+def test_a_swapped_separator_that_reads_as_another_english_number_is_caught() -> None:
+    assert not compare("=ARRONDI(3,456;2)", "=ROUND(3,456;2)", "fr", "en").ok  # 3456
+    assert compare("=ARRONDI(3,456;2)", "=ROUND(3.456;2)", "fr", "en").ok
 
 
 def test_added_number_is_reported() -> None:
@@ -170,13 +175,13 @@ def mutated(draw: st.DrawFn) -> tuple[str, str, str]:
         new = "-" + digits
     elif op == "add_digit":
         new = digits + draw(st.sampled_from("123456789"))  # a trailing 0 after "3.5" keeps it
-    elif op == "swap_separator" and "." in en[m.start() - 1:m.end() + 1] + "":
-        new = digits.replace(".", ",")
     else:  # drop the number entirely
         new = ""
     mutant = en[:m.start()] + new + en[m.end():]
-    if op == "swap_separator":  # "1,250.5" -> "1.250,5" read as English: a different value
-        mutant = en.replace("1,250.5", "1.250,5").replace("3.5", "3,5.0")
+    if op == "swap_separator":  # a thousands comma read as a decimal point, and back
+        mutant = draw(st.sampled_from([en.replace("2,400", "2.400"),
+                                       en.replace("1,250.5", "1.250.5"),
+                                       en.replace("3.5 km", "3,500 km")]))
     return fr, mutant, op
 
 
