@@ -12,7 +12,8 @@ from app.core.config import JobConfig
 from app.core.errors import Presentation
 from app.pipeline.job import Job
 from app.ui.labels import DEMO_ENGINES, engine_label, with_demo_badge
-from app.ui.qt import QAbstractTableModel, QColor, QModelIndex, QPersistentModelIndex, Qt, emit
+from app.ui.qt import QColor, QModelIndex, QPersistentModelIndex, Qt, emit
+from app.ui.table_model import RowTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -84,7 +85,7 @@ def format_eta(seconds: float | None) -> str:
     return f"{s // 60}:{s % 60:02d}" if s >= 60 else f"{s} s"
 
 
-class JobQueueModel(QAbstractTableModel):
+class JobQueueModel(RowTableModel):
     """The queue as a table: file, pages, languages, engine, status, progress, ETA, and an
     (empty) actions column where the view puts the Cancel and Retry buttons.
 
@@ -96,31 +97,16 @@ class JobQueueModel(QAbstractTableModel):
     ItemRole = Qt.ItemDataRole.UserRole
     ProgressRole = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._items: list[JobItem] = []
-
     # --- Qt model interface -------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self.COLUMNS
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if not 0 <= section < self.COLUMNS:
-            return None
+    def headers(self) -> list[str]:
         return [self.tr("File"), self.tr("Pages"), self.tr("Languages"), self.tr("Engine"),
                 self.tr("Status"), self.tr("Progress"), self.tr("Time left"),
-                self.tr("Actions")][section]
+                self.tr("Actions")]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        item = self._items[index.row()]
+        item = self._rows[index.row()]
         col = index.column()
         if role == self.ItemRole:
             return item
@@ -179,42 +165,42 @@ class JobQueueModel(QAbstractTableModel):
 
     # --- queue operations ---------------------------------------------------------------
     def add(self, item: JobItem) -> int:
-        row = len(self._items)
+        row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._items.append(item)
+        self._rows.append(item)
         self.endInsertRows()
         return row
 
     def item(self, row: int) -> JobItem:
-        return self._items[row]
+        return self._rows[row]
 
     def items(self) -> list[JobItem]:
-        return list(self._items)
+        return list(self._rows)
 
     def row_of(self, job_id: int) -> int:
-        for row, item in enumerate(self._items):
+        for row, item in enumerate(self._rows):
             if item.id == job_id:
                 return row
         raise KeyError(job_id)
 
     def by_id(self, job_id: int) -> JobItem:
-        return self._items[self.row_of(job_id)]
+        return self._rows[self.row_of(job_id)]
 
     def changed(self, job_id: int) -> None:
         row = self.row_of(job_id)
         emit(self.dataChanged, self.index(row, 0), self.index(row, self.COLUMNS - 1))
 
     def remove_finished(self) -> int:
-        keep = [i for i in self._items if i.state.active]
-        removed = len(self._items) - len(keep)
+        keep = [i for i in self._rows if i.state.active]
+        removed = len(self._rows) - len(keep)
         if removed:
             self.beginResetModel()
-            self._items = keep
+            self._rows = keep
             self.endResetModel()
         return removed
 
     def retranslate(self) -> None:
-        emit(self.headerDataChanged, Qt.Orientation.Horizontal, 0, self.COLUMNS - 1)
-        if self._items:
+        super().retranslate()
+        if self._rows:
             emit(self.dataChanged, self.index(0, 0),
-                                  self.index(len(self._items) - 1, self.COLUMNS - 1))
+                                  self.index(len(self._rows) - 1, self.COLUMNS - 1))

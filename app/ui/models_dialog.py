@@ -16,7 +16,6 @@ from app.ui.errors import show_error
 from app.ui.icons import icon
 from app.ui.qt import (
     QAbstractItemView,
-    QAbstractTableModel,
     QColor,
     QDialog,
     QEvent,
@@ -36,6 +35,7 @@ from app.ui.qt import (
     Signal,
     emit,
 )
+from app.ui.table_model import RowTableModel
 from app.ui.workers import FunctionWorker, start
 
 log = logging.getLogger(__name__)
@@ -71,55 +71,44 @@ def human_size(n: int) -> str:
     return f"{n} B"
 
 
-class ModelListModel(QAbstractTableModel):
-    """Installed models: id, kind, languages, size, licence, origin, verification."""
+class ModelListModel(RowTableModel):
+    """Installed models (engines.store.InstalledModel): id, kind, languages, size,
+    licence, origin, verification."""
 
     ID, KIND, LANGS, SIZE, STATUS, LICENCE, ORIGIN = range(7)
+    COLUMNS = 7
     ModelRole = Qt.ItemDataRole.UserRole
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._models: list[Any] = []  # engines.store.InstalledModel
         self._status: dict[str, tuple[bool, str]] = {}  # id -> (ok, message)
 
+    def headers(self) -> list[str]:
+        return [self.tr("Model"), self.tr("Kind"), self.tr("Languages"), self.tr("Size"),
+                self.tr("Integrity (SHA-256)"), self.tr("Licence"), self.tr("Origin")]
+
     def set_models(self, models: list[Any]) -> None:
-        self.beginResetModel()
-        self._models = list(models)
-        self.endResetModel()
+        self.set_rows(models)
 
     def model_at(self, row: int) -> Any:
-        return self._models[row]
+        return self._rows[row]
 
     def ids(self) -> list[str]:
-        return [m.id for m in self._models]
+        return [m.id for m in self._rows]
 
     def set_status(self, model_id: str, ok: bool, message: str) -> None:
         self._status[model_id] = (ok, message)
-        for row, m in enumerate(self._models):
+        for row, m in enumerate(self._rows):
             if m.id == model_id:
                 emit(self.dataChanged, self.index(row, self.STATUS), self.index(row, self.STATUS))
 
     def status(self, model_id: str) -> tuple[bool, str] | None:
         return self._status.get(model_id)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._models)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 7
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        names = [self.tr("Model"), self.tr("Kind"), self.tr("Languages"), self.tr("Size"),
-                 self.tr("Integrity (SHA-256)"), self.tr("Licence"), self.tr("Origin")]
-        return names[section] if 0 <= section < len(names) else None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._models):
+        m, col = self.row_object(index), index.column()
+        if m is None:
             return None
-        m, col = self._models[index.row()], index.column()
         man = m.manifest
         if role == self.ModelRole:
             return m
@@ -152,9 +141,6 @@ class ModelListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == self.ID:
             return str(m.path)
         return None
-
-    def retranslate(self) -> None:
-        emit(self.headerDataChanged, Qt.Orientation.Horizontal, 0, 6)
 
 
 class ModelManagerDialog(QDialog):

@@ -11,7 +11,6 @@ from app.ui.memory_adapter import record_correction
 from app.ui.preview import PagePreview
 from app.ui.qt import (
     QAbstractItemView,
-    QAbstractTableModel,
     QColor,
     QCoreApplication,
     QEvent,
@@ -30,6 +29,7 @@ from app.ui.qt import (
     Signal,
     emit,
 )
+from app.ui.table_model import RowTableModel
 from engines.protect import NUMERIC_KINDS, missing_spans
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def issues_by_block(fidelity: dict[str, Any] | None) -> dict[int, list[dict[str,
     return out
 
 
-class ReviewModel(QAbstractTableModel):
+class ReviewModel(RowTableModel):
     """Two columns, source and translation, one row per block with text.
 
     Signals:
@@ -58,12 +58,12 @@ class ReviewModel(QAbstractTableModel):
 
     edited = Signal(int, str)
     SOURCE, TRANSLATION = 0, 1
+    COLUMNS = 2
     BlockRole = Qt.ItemDataRole.UserRole
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.document: Document | None = None
-        self._rows: list[Block] = []
         self._issues: dict[int, list[dict[str, Any]]] = {}
         self.editable = True
 
@@ -86,25 +86,17 @@ class ReviewModel(QAbstractTableModel):
     def flagged_rows(self) -> list[int]:
         return [r for r, b in enumerate(self._rows) if self._flag_kind(b)]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2
+    def headers(self) -> list[str]:
+        src = self.document.meta.language if self.document else None
+        tgt = self.document.target_language if self.document else None
+        return [self.tr("Source") + (f" ({src})" if src else ""),
+                self.tr("Translation") + (f" ({tgt})" if tgt else "")]
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Vertical:
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1) if 0 <= section < len(self._rows) else None
-        if section == self.SOURCE:
-            lang = self.document.meta.language if self.document else None
-            return self.tr("Source") + (f" ({lang})" if lang else "")
-        if section == self.TRANSLATION:
-            lang = self.document.target_language if self.document else None
-            return self.tr("Translation") + (f" ({lang})" if lang else "")
-        return None
+        return super().headerData(section, orientation, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

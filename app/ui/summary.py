@@ -13,7 +13,6 @@ from app.ui import summary_adapter as adapter
 from app.ui.icons import icon
 from app.ui.labels import LANGUAGE_CODES, language_label, with_demo_badge
 from app.ui.qt import (
-    QAbstractTableModel,
     QComboBox,
     QEvent,
     QGridLayout,
@@ -31,6 +30,7 @@ from app.ui.qt import (
     QWidget,
     emit,
 )
+from app.ui.table_model import RowTableModel
 from app.ui.workers import FunctionWorker, start
 from engines.translate.base import Translator
 
@@ -38,41 +38,22 @@ Index = QModelIndex | QPersistentModelIndex
 log = logging.getLogger(__name__)
 
 
-class FactsModel(QAbstractTableModel):
+class FactsModel(RowTableModel):
     """Key facts: field and values."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._facts: list[adapter.KeyFact] = []
+    COLUMNS = 2
+
+    def headers(self) -> list[str]:
+        return [self.tr("Fact"), self.tr("Value")]
 
     def set_facts(self, facts: list[adapter.KeyFact]) -> None:
-        self.beginResetModel()
-        self._facts = list(facts)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._facts)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        names = [self.tr("Fact"), self.tr("Value")]
-        return names[section] if 0 <= section < 2 else None
+        self.set_rows(facts)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+        f = self.row_object(index)
+        if role != Qt.ItemDataRole.DisplayRole or f is None:
             return None
-        if not 0 <= index.row() < len(self._facts):
-            return None
-        f = self._facts[index.row()]
         return (f.label, f.value)[index.column()]
-
-    def retranslate(self) -> None:
-        emit(self.headerDataChanged, Qt.Orientation.Horizontal, 0, 1)
 
 
 class SummaryPane(QWidget):
