@@ -94,8 +94,9 @@ def cover(data: ReportData, lab: dict[str, str]) -> list[Element]:
     ]
     out: list[Element] = [Title(lab["title"]), Heading(lab["provenance"]),
                           Table([[Cell(k, bold=True), Cell(v, mono=k == lab["sha256"])]
-                                 for k, v in rows], widths=[0.3, 0.7], kind="keyvalue"),
-                          Heading(lab["engines"], 2)]
+                                 for k, v in rows], widths=[0.3, 0.7], kind="keyvalue")]
+    out += markings_found(data, lab)
+    out.append(Heading(lab["engines"], 2))
     models = [[Cell(m.role), Cell(m.engine), Cell(m.model_id + (f" — {lab['demo']}"
                                                                 if m.demo else ""), bold=m.demo),
                Cell(m.version)] for m in data.models]
@@ -110,6 +111,18 @@ def cover(data: ReportData, lab: dict[str, str]) -> list[Element]:
     if data.warnings:
         out += [Heading(lab["warnings"], 2), Bullets(data.warnings, "warn")]
     return out
+
+
+def markings_found(data: ReportData, lab: dict[str, str]) -> list[Element]:
+    """Every place where the source carries a marking (page or part, block, as written)."""
+    found = data.marking.found
+    if not found:
+        return []
+    rows = [[Cell(f.level.label, bold=True), Cell(f.place()), Cell(str(f.block)),
+             Cell(" ".join([f.text, *f.caveats]))] for f in found]
+    return [Heading(lab["markings_found"], 2),
+            Table(rows, [lab["marking"], lab["where"], lab["block"], lab["as_written"]],
+                  [0.25, 0.35, 0.1, 0.3])]
 
 
 def summary_section(data: ReportData, lab: dict[str, str]) -> list[Element]:

@@ -1,11 +1,37 @@
-"""Classification markings: find them in a source document, rank them, pick one.
+"""Classification markings: find them anywhere in a source document, rank them, pick one.
 
-Markings are searched in the headers and footers (any case) and on the first page.  In
-the body a marking only counts when it is written in capitals or stands alone in its
-paragraph, so that a sentence such as "le secret des correspondances" is not taken for
-``SECRET``.  Matching ignores accents, case, hyphens and letter spacing
-(``S E C R E T  D É F E N S E``).  When two different markings are found, the highest
-is kept and the conflict is reported.
+Every block of every page is searched: body paragraphs, headings, headers and footers,
+table cells, text boxes, notes, captions and spreadsheet cells, in every format the
+readers support (they all fill the same document model).  The highest marking wins, and
+every place where a marking was found is kept (page, block, kind, text) for the report.
+
+Matching ignores accents, case, hyphens and punctuation, and survives OCR noise: letters
+may be spaced or split (``S E C R E T``, ``SECRE T``), spaces doubled
+(``DIFFUSION  RESTREINTE``) and a few glyphs confused (0/O, 1/I/L, 5/S, 8/B).  French,
+NATO/OTAN, EU and English spellings are known (``OTAN DIFFUSION RESTREINTE`` is
+``NATO RESTRICTED``), and so are caveats such as ``SPÉCIAL FRANCE``, ``NOFORN``,
+``REL TO …`` and ``… EYES ONLY``, which are carried into the report's marking.
+
+The rule, which keeps ordinary words out ("secrétaire", "le secret de fabrication", "la
+diffusion restreinte aux destinataires").  Each block is cut into *segments* (lines, tab
+stops, and `` — `` / `` | `` / `` / `` separators).  A marking counts when
+
+* its segment is *only* the marking (other words are caveats, page numbering or words
+  such as "classification"), and it is written in capitals or has several words
+  (``Diffusion restreinte`` alone counts, a heading ``Secret`` does not); or
+* it is in a running header or footer and is written in capitals, has several words, or
+  stands alone; or
+* it is written in capitals inside a segment that is not itself all capitals ("Ce
+  document est classé SECRET DÉFENSE."), so that a heading "SECRET DE FABRICATION"
+  does not count.
+
+A run whose style differs from the rest of its block (a bold red ``SECRET`` before a title
+in capitals) is also a segment of its own, for the first rule with capitals only.  A
+marking that shares an all-capitals line with other words in the same style ("SECRET NOTE
+DE SERVICE") is therefore not found: PDF lines of one block are joined with spaces, so a
+line is not always known.
+
+When two different markings are found, the highest is kept and the conflict is reported.
 """
 
 from __future__ import annotations
@@ -24,144 +50,216 @@ log = logging.getLogger(__name__)
 class Level:
     label: str  # the canonical spelling shown in reports
     rank: int  # 0 unclassified … 6 top secret
-    system: str  # "fr", "nato", "en"
+    system: str  # "fr", "nato", "eu", "en"
 
 
-# Ranks: equivalences between the national, NATO and English scales.
+# Ranks: equivalences between the national, NATO, EU and English scales.
 LEVELS: tuple[Level, ...] = (
     Level("NON PROTÉGÉ", 0, "fr"), Level("NATO UNCLASSIFIED", 0, "nato"),
     Level("UNCLASSIFIED", 0, "en"),
     Level("OFFICIAL", 1, "en"),
     Level("OFFICIAL-SENSITIVE", 2, "en"),
     Level("DIFFUSION RESTREINTE", 3, "fr"), Level("NATO RESTRICTED", 3, "nato"),
-    Level("RESTRICTED", 3, "en"),
+    Level("RESTREINT UE", 3, "eu"), Level("RESTRICTED", 3, "en"),
     Level("CONFIDENTIEL DÉFENSE", 4, "fr"), Level("NATO CONFIDENTIAL", 4, "nato"),
-    Level("CONFIDENTIAL", 4, "en"),
-    Level("SECRET DÉFENSE", 5, "fr"), Level("NATO SECRET", 5, "nato"), Level("SECRET", 5, "en"),
+    Level("CONFIDENTIEL UE", 4, "eu"), Level("CONFIDENTIAL", 4, "en"),
+    Level("SECRET DÉFENSE", 5, "fr"), Level("NATO SECRET", 5, "nato"),
+    Level("SECRET UE", 5, "eu"), Level("SECRET", 5, "en"),
     Level("TRÈS SECRET DÉFENSE", 6, "fr"), Level("TRÈS SECRET", 6, "fr"),
-    Level("COSMIC TOP SECRET", 6, "nato"), Level("TOP SECRET", 6, "en"),
+    Level("COSMIC TOP SECRET", 6, "nato"), Level("TRÈS SECRET UE", 6, "eu"),
+    Level("TOP SECRET", 6, "en"),
 )
 _BY_LABEL = {lv.label: lv for lv in LEVELS}
 
-# Words that may stand next to a marking in a block that is "just the marking".
+# Other spellings of a level (French names of NATO levels, EU English forms).
+ALIASES: dict[str, str] = {
+    "OTAN NON CLASSIFIÉ": "NATO UNCLASSIFIED",
+    "OTAN DIFFUSION RESTREINTE": "NATO RESTRICTED",
+    "OTAN CONFIDENTIEL": "NATO CONFIDENTIAL",
+    "OTAN SECRET": "NATO SECRET",
+    "COSMIC TRÈS SECRET": "COSMIC TOP SECRET",
+    "EU RESTRICTED": "RESTREINT UE",
+    "EU CONFIDENTIAL": "CONFIDENTIEL UE",
+    "EU SECRET": "SECRET UE",
+    "EU TOP SECRET": "TRÈS SECRET UE",
+}
+
+# Caveats (on normalized text) and how the report writes them.
+_CAVEATS: tuple[tuple[str, str], ...] = (
+    (r"SPECIALE? FRANCE", "SPÉCIAL FRANCE"),
+    (r"NOFORN", "NOFORN"),
+    (r"REL(?:EASABLE)? TO(?: (?:[A-Z]{3}|[A-Z]{2}|NATO|OTAN|EU|UE|AND|ET)(?![A-Z]))+", ""),
+    (r"[A-Z]{2,5} EYES ONLY", ""),
+)
+_CAVEAT_RE = re.compile("|".join(f"(?<![A-Z0-9])(?:{p})(?![A-Z0-9])" for p, _ in _CAVEATS))
+
+# Words that may stand next to a marking in a segment that is "just the marking".
 _FILLER = frozenset({"CLASSIFICATION", "CLASSIFIE", "CLASSIFIED", "MARKING", "MENTION",
                      "NIVEAU", "LEVEL", "PROTECTION", "SPECIAL", "SPECIALE", "FRANCE",
                      "RELEASABLE", "TO", "REL", "ET", "AND", "COPY", "EXEMPLAIRE", "PAGE",
-                     "SUR", "OF", "NO", "N"})
-_FIRST_PAGE_BLOCKS = 25  # body blocks looked at when the source has no page numbers
-
-
-def _pattern(label: str) -> str:
-    """Regex for a normalized label: words may be glued together or split by spaces."""
-    words = _normalize(label)[0].split()
-    body = " ?".join(re.escape(w) for w in words)
-    if words[0] == "NATO":  # the French spelling of NATO
-        body = "(?:NATO|OTAN)" + body[len("NATO"):]
-    return body
-
-
-def _matcher() -> re.Pattern[str]:
-    ordered = sorted(LEVELS, key=lambda lv: len(lv.label), reverse=True)  # longest first
-    groups = "|".join(f"(?P<m{i}>{_pattern(lv.label)})" for i, lv in enumerate(ordered))
-    _ORDER.extend(ordered)
-    return re.compile(rf"(?<![A-Z0-9])(?:{groups})(?![A-Z0-9])")
-
-
-_ORDER: list[Level] = []
+                     "SUR", "OF", "NO", "N", "NOFORN", "EYES", "ONLY", "FRA", "FR", "USA",
+                     "GBR", "DEU", "NATO", "OTAN", "EU", "UE", "DOCUMENT", "CLASSE"})
+_SEGMENTS = re.compile(r"\n|\r|\t|\u2028|\u2029| [—–|/-] |^[—–|/-] | [—–|/-]$")
+# Glyphs that OCR confuses with the letters of marking words.
+_OCR_LOOKALIKES = {"O": "[O0]", "I": "[I1L]", "S": "[S5]", "B": "[B8]"}
 
 
 def _normalize(text: str) -> tuple[str, list[int]]:
     """Upper-case, accent-free, single-spaced ``text``, and for each of its characters
     the index of the original character it comes from."""
-    chars: list[tuple[str, int]] = []
+    out: list[tuple[str, int]] = []
     for i, ch in enumerate(text):
         for c in unicodedata.normalize("NFKD", ch):
             if unicodedata.combining(c):
                 continue
-            c = c.upper()
-            chars.append((c if c.isalnum() else " ", i))
-    out: list[tuple[str, int]] = []
-    for c, i in chars:
-        if c == " " and (not out or out[-1][0] == " "):
-            continue
-        out.append((c, i))
+            c = c.upper() if c.isalnum() else " "
+            if c == " " and (not out or out[-1][0] == " "):
+                continue
+            out.append((c, i))
     if out and out[-1][0] == " ":
         out.pop()
-    normalized = "".join(c for c, _ in out)
-    index = [i for _, i in out]
-    # Letter-spaced words ("S E C R E T"): glue runs of three or more single letters.
-    spaced = re.compile(r"(?<![A-Z0-9])(?:[A-Z] ){2,}[A-Z](?![A-Z0-9])")
-    while (m := spaced.search(normalized)) is not None:
-        keep = [k for k in range(m.start(), m.end()) if normalized[k] != " "]
-        normalized = normalized[:m.start()] + normalized[m.start():m.end()].replace(" ", "") \
-            + normalized[m.end():]
-        index = index[:m.start()] + [index[k] for k in keep] + index[m.end():]
-    return normalized, index
+    return "".join(c for c, _ in out), [i for _, i in out]
 
 
-_MATCHER = _matcher()
+def _pattern(spelling: str) -> str:
+    """Regex for a spelling: any letter may be followed by one space (spaced or split OCR
+    words, words glued together), and OCR look-alike glyphs are accepted."""
+    letters = _normalize(spelling)[0].replace(" ", "")
+    return " ?".join(_OCR_LOOKALIKES.get(c, re.escape(c)) for c in letters)
+
+
+_SPELLINGS: list[tuple[str, Level]] = sorted(
+    [(lv.label, lv) for lv in LEVELS] + [(a, _BY_LABEL[t]) for a, t in ALIASES.items()],
+    key=lambda s: len(_normalize(s[0])[0]), reverse=True)  # longest first
+_MATCHER = re.compile(r"(?<![A-Z0-9])(?:"
+                      + "|".join(f"(?P<m{i}>{_pattern(s)})" for i, (s, _) in
+                                 enumerate(_SPELLINGS))
+                      + r")(?![A-Z0-9])")
+
+
+_LOOKALIKE_MAP = str.maketrans({"0": "O", "1": "I", "L": "I", "5": "S", "8": "B"})
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+def _squash(text: str) -> str:
+    """Accent-free capitals without spaces or punctuation, look-alike glyphs merged."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
+    return _NOT_ALNUM.sub("", plain).translate(_LOOKALIKE_MAP)
+
+
+# Quick pre-filter: a text can hold a marking only if one of these is a substring of its
+# squashed form (every match of the full pattern is; most blocks hold none).
+_SQUASHED = tuple(sorted({_squash(spelling) for spelling, _ in _SPELLINGS}, key=len))
+
+
+def _may_contain(text: str) -> bool:
+    squashed = _squash(text)
+    return any(s in squashed for s in _SQUASHED)
 
 
 @dataclass(frozen=True)
 class Found:
+    """One marking in the source: its level and where it was found."""
+
     level: Level
-    where: str  # "header", "footer", "first page"
-    block: int
+    where: str  # the block's kind: "header", "footer", "paragraph", "table_cell"…
+    block: int  # block id
     text: str  # the occurrence as written in the source
+    page: int | None = None  # 1-based page (PDF, scans) when the format has pages
+    part: str = ""  # the block's container in the source ("header:1:default", "slide:3"…)
+    caveats: tuple[str, ...] = ()
+
+    def place(self) -> str:
+        """Where, in words: "page 3, table_cell" or "header:1:default, header"."""
+        return f"page {self.page}, {self.where}" if self.page else f"{self.part}, {self.where}"
 
 
 def find_in_text(text: str) -> list[tuple[Level, int, int]]:
     """(level, start, end) of every marking in ``text`` (offsets in ``text``)."""
+    if not _may_contain(text):
+        return []
     normalized, index = _normalize(text)
     out: list[tuple[Level, int, int]] = []
     for m in _MATCHER.finditer(normalized):
-        name = m.lastgroup or ""
-        level = _ORDER[int(name[1:])]
+        level = _SPELLINGS[int((m.lastgroup or "m0")[1:])][1]
         out.append((level, index[m.start()], index[m.end() - 1] + 1))
     return out
+
+
+def caveats_in(text: str) -> list[str]:
+    """The caveats written in ``text`` ("SPÉCIAL FRANCE", "REL TO FRA USA"…)."""
+    out = []
+    for m in _CAVEAT_RE.finditer(_normalize(text)[0]):
+        shown = next((name for pattern, name in _CAVEATS
+                      if name and re.fullmatch(pattern, m.group())), m.group())
+        out.append(shown)
+    return list(dict.fromkeys(out))
 
 
 def _stands_alone(text: str, hits: list[tuple[Level, int, int]]) -> bool:
     rest = text
     for _, start, end in sorted(hits, key=lambda h: h[1], reverse=True):
         rest = rest[:start] + " " + rest[end:]
-    words = [w for w in _normalize(rest)[0].split() if not w.isdigit()]
-    return all(w in _FILLER for w in words)
+    rest_norm = _CAVEAT_RE.sub(" ", _normalize(rest)[0])
+    return all(w in _FILLER or w.isdigit() for w in rest_norm.split())
 
 
-def _where(block: Block) -> str | None:
-    if block.kind is BlockKind.HEADER:
-        return "header"
-    if block.kind is BlockKind.FOOTER:
-        return "footer"
-    return None
+def _capitals(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and all(not c.islower() for c in letters)
 
 
-def _first_page(doc: Document) -> list[Block]:
-    body = [b for b in doc.blocks if _where(b) is None and b.text.strip()]
-    pages = [b for b in body if (b.geometry.page if b.geometry else b.locator.page) is not None]
-    if pages:
-        return [b for b in body
-                if (b.geometry.page if b.geometry else b.locator.page) == 0]
-    return body[:_FIRST_PAGE_BLOCKS]
+def _segments(text: str) -> list[str]:
+    return [s for s in _SEGMENTS.split(text) if s and s.strip()]
+
+
+def _counts(segment: str, level: Level, written: str, alone: bool, running: bool) -> bool:
+    shouting = _capitals(written)
+    several_words = len(level.label.replace("-", " ").split()) > 1
+    if alone and (shouting or several_words or running):
+        return True
+    if running:
+        return shouting or several_words
+    return shouting and not _capitals(segment)
+
+
+def _page(block: Block) -> int | None:
+    page = block.geometry.page if block.geometry else block.locator.page
+    return page + 1 if page is not None else None
+
+
+def _scan_block(block: Block) -> list[Found]:
+    running = block.kind in (BlockKind.HEADER, BlockKind.FOOTER)
+    found: dict[tuple[str, str], Found] = {}
+    caveats = tuple(caveats_in(block.text))  # the caveats of a counted marking's block
+
+    def scan(text: str, strict: bool) -> None:
+        for segment in _segments(text):
+            hits = find_in_text(segment)
+            if not hits:
+                continue
+            alone = _stands_alone(segment, hits)
+            for level, start, end in hits:
+                written = segment[start:end]
+                if (alone and _capitals(written)) if strict else \
+                        _counts(segment, level, written, alone, running):
+                    found.setdefault((level.label, written), Found(
+                        level, block.kind.value, block.id, written, _page(block),
+                        block.locator.part, caveats))
+
+    scan(block.text, strict=False)
+    if len({r.style for r in block.runs if r.text.strip()}) > 1:
+        for run in block.runs:
+            scan(run.text, strict=True)
+    return list(found.values())
 
 
 def find_markings(doc: Document) -> list[Found]:
-    """Every marking of the headers, footers and first page, in that order."""
+    """Every marking of every block, in document order."""
     found: list[Found] = []
-    edges = [b for b in doc.blocks if _where(b) is not None]
-    for block in edges:
-        for level, start, end in find_in_text(block.text):
-            found.append(Found(level, _where(block) or "", block.id, block.text[start:end]))
-    for block in _first_page(doc):
-        hits = find_in_text(block.text)
-        if not hits:
-            continue
-        alone = _stands_alone(block.text, hits)
-        for level, start, end in hits:
-            written = block.text[start:end]
-            if alone or written == written.upper():
-                found.append(Found(level, "first page", block.id, written))
+    for block in doc.blocks:
+        if _may_contain(block.text):
+            found.extend(_scan_block(block))
     return found
 
 
@@ -175,11 +273,19 @@ class MarkingDecision:
     found: list[Found] = field(default_factory=list)
     conflict: bool = False
     warnings: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+
+    def places(self) -> list[dict[str, object]]:
+        """Where each marking was found (page, block), for the report and the job notes."""
+        return [{"label": f.level.label, "page": f.page, "block": f.block, "kind": f.where,
+                 "part": f.part, "text": f.text, "caveats": list(f.caveats)}
+                for f in self.found]
 
     def to_dict(self) -> dict[str, object]:
         return {"label": self.label, "rank": self.rank, "source": self.source,
-                "conflict": self.conflict,
-                "found": sorted({f.level.label for f in self.found})}
+                "conflict": self.conflict, "caveats": self.caveats,
+                "found": sorted({f.level.label for f in self.found}),
+                "places": self.places()}
 
 
 def level_of(text: str) -> Level | None:
@@ -190,10 +296,20 @@ def level_of(text: str) -> Level | None:
     return None
 
 
+def _with_caveats(label: str, caveats: list[str]) -> str:
+    missing = [c for c in caveats if _normalize(c)[0] not in _normalize(label)[0]]
+    return " ".join([label, *missing]) if label else label
+
+
 def decide(doc: Document, override: str | None = None) -> MarkingDecision:
-    """The report's marking: the user's override, else the highest detected one."""
+    """The report's marking: the user's override, else the highest detected one.
+
+    Caveats found with any counted marking are appended to the detected label (they
+    restrict who may read the document, so the report keeps them).
+    """
     found = find_markings(doc)
     labels = list(dict.fromkeys(f.level.label for f in found))
+    caveats = list(dict.fromkeys(c for f in found for c in f.caveats))
     conflict = len(labels) > 1
     warnings: list[str] = []
     best = max((f.level for f in found), key=lambda lv: lv.rank, default=None)
@@ -210,12 +326,13 @@ def decide(doc: Document, override: str | None = None) -> MarkingDecision:
         for w in warnings:
             log.warning("%s", w)
         return MarkingDecision(label, level.rank if level else None, "user", found, conflict,
-                               warnings)
+                               warnings, caveats)
     for w in warnings:
         log.warning("%s", w)
     if best is None:
         return MarkingDecision("", None, "none", found, False, warnings)
-    return MarkingDecision(best.label, best.rank, "detected", found, conflict, warnings)
+    return MarkingDecision(_with_caveats(best.label, caveats), best.rank, "detected", found,
+                           conflict, warnings, caveats)
 
 
 def known_label(label: str) -> bool:
