@@ -8,6 +8,8 @@ writers only read a :class:`ReportData`.
 from __future__ import annotations
 
 import logging
+import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -199,9 +201,6 @@ _APP_XML_LIMIT = 1 << 20
 
 def docx_pages(path: Path) -> int | None:
     """The page count Word saved in ``docProps/app.xml`` (None when absent)."""
-    import re
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as z:
             info = z.getinfo("docProps/app.xml")

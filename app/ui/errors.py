@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+from app import __version__
 from app.core.config import data_dir
 from app.core.errors import Presentation, present
 from app.ui.qt import (
@@ -112,8 +113,6 @@ def write_crash_log(details: str, folder: Path | None = None) -> Path | None:
     path = folder / f"crash-{stamp}.log"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        from app import __version__
-
         path.write_text(f"Passerelle {__version__}, Python {sys.version}\n\n{details}",
                         encoding="utf-8")
     except OSError:

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from app.ui import isolation
 from app.ui import settings as settings_store
 from app.ui.errors import install_excepthook
 from app.ui.i18n import LanguageManager
@@ -66,8 +67,6 @@ def run_gui(files: list[Path]) -> int:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app()
     install_excepthook()
-    from app.ui import isolation
-
     isolation.warm_up()  # the language detector loads in its child while the window opens
     preload()
     window = build_window(files)

@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+from app.core.buildinfo import about_text
 from app.core.errors import Presentation
 from app.ui import settings as settings_store
 from app.ui.controller import JobController
@@ -480,8 +481,6 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> QMessageBox:
         """Version, build and third-party licences (generated at build time)."""
-        from app.core.buildinfo import about_text
-
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("About Passerelle"),
                           about_text(), QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

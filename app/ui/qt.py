@@ -4,6 +4,8 @@ Keeping the binding in one place makes a switch of binding (or version shims) a 
 change, and lets a test check that no other module imports PySide6.
 """
 
+import sys
+
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: F401
 from PySide6.QtCore import (  # noqa: F401
     Property,
@@ -90,8 +92,6 @@ _emit_leaks: bool | None = None
 
 
 def _probe_emit() -> bool:
-    import sys
-
     class _Probe(QObject):
         ping = Signal()
 

@@ -10,6 +10,7 @@ from typing import Any
 from app.core.errors import present
 from app.document import Document
 from app.ui import summary_adapter as adapter
+from app.ui.errors import show_error
 from app.ui.icons import icon
 from app.ui.labels import LANGUAGE_CODES, language_label, with_demo_badge
 from app.ui.qt import (
@@ -284,6 +285,4 @@ class SummaryPane(QWidget):
         shown = present(exc)
         self.status.setText(self.tr("Stopped.") if shown.cancelled else shown.message)
         if not shown.cancelled and not shown.expected:
-            from app.ui.errors import show_error
-
             show_error(shown, self)
