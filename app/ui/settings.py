@@ -2,6 +2,12 @@
 
 :class:`AppSettings` is a plain dataclass; :func:`load` and :func:`save` map it to a
 ``QSettings`` store.  Each job gets a :class:`app.core.config.JobConfig` built from it.
+
+The store is an INI file in the data folder (``settings.ini`` beside the models, the
+translation memory and the audit log, :func:`app.core.config.data_dir`), not in the
+user's config folder: the application writes only there and where the user asked.  A
+settings file left in ``~/.config/Passerelle`` by an older version is read (never written)
+until the first save.
 """
 
 from __future__ import annotations
@@ -11,13 +17,14 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.core.config import JobConfig
+from app.core.config import JobConfig, data_dir
 from app.ui.qt import QSettings
 
 log = logging.getLogger(__name__)
 
 ORGANIZATION = "Passerelle"
 APPLICATION = "Passerelle"
+SETTINGS_FILE = "settings.ini"
 UI_LANGUAGES = ("system", "fr", "en")
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -51,15 +58,27 @@ class AppSettings:
         return Path(self.output_folder) if self.output_folder else None
 
 
+def settings_path() -> Path:
+    return data_dir() / SETTINGS_FILE
+
+
 def store() -> QSettings:
-    """An INI file in the user's config folder (also on Windows: easy to audit and copy);
-    ``QSettings.setPath`` relocates it (tests, portable installs)."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION,
-                     APPLICATION)
+    """The INI file in the data folder (also on Windows: easy to audit and copy)."""
+    return QSettings(str(settings_path()), QSettings.Format.IniFormat)
+
+
+def _legacy_store() -> QSettings | None:
+    """The file of versions that kept settings in the user's config folder, if any."""
+    legacy = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION,
+                       APPLICATION)
+    return legacy if Path(legacy.fileName()).is_file() else None
 
 
 def load(qs: QSettings | None = None) -> AppSettings:
-    qs = qs or store()
+    if qs is None:
+        qs = store()
+        if not settings_path().is_file():
+            qs = _legacy_store() or qs
     s = AppSettings()
     for f in dataclasses.fields(AppSettings):
         raw = qs.value(f"settings/{f.name}")
@@ -77,7 +96,9 @@ def load(qs: QSettings | None = None) -> AppSettings:
 
 
 def save(s: AppSettings, qs: QSettings | None = None) -> None:
-    qs = qs or store()
+    if qs is None:
+        settings_path().parent.mkdir(parents=True, exist_ok=True)
+        qs = store()
     for f in dataclasses.fields(AppSettings):
         value = getattr(s, f.name)
         qs.setValue(f"settings/{f.name}", "\n".join(value) if isinstance(value, list) else value)
