@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from app.document import Block, Run, Style, TranslationStatus
+from engines.segment import split_sentences
 
 if TYPE_CHECKING:
     from app.pipeline.base import Job
@@ -427,8 +428,6 @@ def _sentence_pairs(source: str, target: str, src: str,
     """(source sentence, its offset, target sentence, its offset): sentence by sentence
     when both sides split into as many sentences (models align short inputs best and
     truncate long ones), else the whole block."""
-    from engines.segment import split_sentences
-
     s_segs, t_segs = split_sentences(source, src), split_sentences(target, tgt)
     if len(s_segs) < 2 or len(s_segs) != len(t_segs):
         return [(source, 0, target, 0)]

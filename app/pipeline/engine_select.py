@@ -13,6 +13,8 @@ from engines.errors import ModelNotFound
 from engines.store import InstalledModel, ModelStore, valid_id
 from engines.translate.base import Translator
 from engines.translate.chain import build_chain, load_glossary
+from engines.translate.pivot import PIVOT, PivotTranslator
+from engines.translate.pseudo import PseudoTranslator
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +56,6 @@ def _installed(store: ModelStore, model_id: str, src: str, tgt: str) -> Installe
 
 def _pivot(store: ModelStore, config: JobConfig, src: str, tgt: str) -> Translator | None:
     """src → en → tgt through two installed models, when no model serves the pair."""
-    from engines.translate.pivot import PIVOT, PivotTranslator
-
     if PIVOT in (src, tgt) or src == "?":
         return None
     first, second = store.find_translation(src, PIVOT), store.find_translation(PIVOT, tgt)
@@ -80,8 +80,6 @@ def _load_llm_translator(config: JobConfig) -> Translator:
 def make_translator(config: JobConfig, src: str) -> Translator:
     engine = config.engine
     if engine == "pseudo":
-        from engines.translate.pseudo import PseudoTranslator
-
         return PseudoTranslator()
     if engine == "llm":
         return _load_llm_translator(config)

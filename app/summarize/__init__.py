@@ -14,6 +14,7 @@ from app.summarize.types import SummaryOptions, SummaryResult
 from engines.llm.backend import LLMBackend
 from engines.remote.openai import OpenAIEngine
 from engines.translate.base import Translator
+from engines.translate.batch import translate_texts
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,6 @@ def summarize_document(
         result = SummaryResult(text=text, engine="extractive", language=src_lang)
         if options.lang != src_lang:
             if translator is not None:
-                from engines.translate.batch import translate_texts
-
                 if progress is not None:
                     progress(0.5, "Translating the summary")
                 out = translate_texts(translator, [text], src_lang, options.lang, cancel=cancel)
