@@ -11,12 +11,15 @@ from app.document import Document
 from app.formats.docx_from_pdf import write_docx_from_pdf
 from app.formats.docx_reader import read_docx
 from app.formats.docx_writer import write_docx
+from app.formats.html import read_html, write_html
 from app.formats.legacy import make_legacy_reader
+from app.formats.markdown import read_md, write_md
 from app.formats.ocr_reader import read_image, read_pdf_ocr
 from app.formats.odf import read_odf, write_odf
 from app.formats.pdf_bilingual import write_pdf_bilingual
 from app.formats.pdf_searchable import write_searchable_pdf
 from app.formats.pdf_writer import write_pdf_inplace
+from app.formats.plaintext import read_txt, write_txt
 from app.formats.pptx_reader import read_pptx
 from app.formats.pptx_writer import write_pptx
 from app.formats.registry import WriterSpec, register_reader, register_writer
@@ -30,6 +33,9 @@ register_reader("pptx", read_pptx)
 register_reader("xlsx", read_xlsx)
 for _odf in ("odt", "ods", "odp"):
     register_reader(_odf, read_odf)
+register_reader("txt", read_txt)
+register_reader("md", read_md)
+register_reader("html", read_html)
 register_reader("legacy", make_legacy_reader({"docx": read_docx, "pptx": read_pptx,
                                               "xlsx": read_xlsx}))
 
@@ -59,6 +65,9 @@ register_writer(WriterSpec("ods", ".ods", write_odf, ("ods",),
                            "Translated OpenDocument spreadsheet"))
 register_writer(WriterSpec("odp", ".odp", write_odf, ("odp",),
                            "Translated OpenDocument presentation"))
+register_writer(WriterSpec("txt", ".txt", write_txt, ("txt",), "Translated plain text"))
+register_writer(WriterSpec("md", ".md", write_md, ("md",), "Translated Markdown"))
+register_writer(WriterSpec("html", ".html", write_html, ("html",), "Translated HTML page"))
 register_writer(WriterSpec("xlsx-bilingual", ".bilingual.xlsx", write_xlsx_bilingual, ("xlsx",),
                            "Excel workbook with a translated copy after each sheet"))
 

@@ -26,7 +26,8 @@ from lxml import etree
 from app.core.errors import CorruptDocument, UnsupportedDocument
 from app.core.hashing import sha256_file
 from app.document import BlockKind, Document, DocumentMeta, Locator, TranslationStatus
-from app.formats.odf_text import T_H, T_P, TextStyles, pieces, rewrite, runs_of, t
+from app.formats.mixed import Dialect
+from app.formats.odf_text import T_H, T_P, TextStyles, dialect, pieces, rewrite, runs_of, t
 from app.formats.sniff import OPENDOCUMENT, check_package
 from app.formats.textcut import target_runs
 
@@ -64,7 +65,7 @@ class OdfPackage:
     format: str
     content: Any
     styles: Any | None
-    text_styles: TextStyles
+    dialect: Dialect
     macros: bool
 
     @classmethod
@@ -88,7 +89,7 @@ class OdfPackage:
                     from exc
             macros = any(n.startswith(_MACRO_FOLDERS) for n in names)
         roots = [r for r in (content, styles) if r is not None]
-        return cls(fmt, content, styles, TextStyles(*roots), macros)
+        return cls(fmt, content, styles, dialect(TextStyles(*roots)), macros)
 
     def walk(self) -> Iterator[OdfRef]:
         for k, p in enumerate(self.content.iter(T_P, T_H)):
@@ -163,7 +164,7 @@ def read_odf(path: Path, password: str | None = None) -> Document:
     if pkg.macros:
         doc.warnings.append(MACROS_DROPPED)
     for ref in pkg.walk():
-        runs = runs_of(pieces(ref.element, pkg.text_styles))
+        runs = runs_of(pieces(ref.element, pkg.dialect))
         if "".join(r.text for r in runs).strip():
             doc.add_block(ref.kind, runs, ref.locator, level=ref.level)
     log.info("Read %s (%s): %d blocks", path.name, pkg.format, len(doc.blocks))
@@ -180,8 +181,8 @@ def write_odf(doc: Document, out: Path) -> None:
         block = by_key.get(ref.locator.key())
         if block is None or block.translation.status is not TranslationStatus.TRANSLATED:
             continue
-        ps = pieces(ref.element, pkg.text_styles)
-        rewrite(ref.element, ps, target_runs(block, runs_of(ps)))
+        ps = pieces(ref.element, pkg.dialect)
+        rewrite(ref.element, ps, target_runs(block, runs_of(ps)), pkg.dialect)
         written += 1
     _set_language(pkg, doc.target_language)
     parts = {"content.xml": pkg.content}
