@@ -33,6 +33,8 @@ ISSUE_FLAGS = ("overflow", "typeset", "protected", "debris")
 # Block flags meaning the source text could not be read: never "kept as is".
 UNREAD_FLAGS = ("unreadable",)
 ALIGN_BATCH = 16
+# Issue kinds meaning the text was not translated at all (the others: damaged).
+NOT_TRANSLATED_KINDS = frozenset({"untranslated", "unreadable", "unread", "language"})
 
 # Kinds of issue, as listed in the CLI summary and the report appendix.
 KIND_LABELS = {
@@ -153,7 +155,7 @@ def check(doc: Document, coverage: dict[int, list[str]] | None = None) -> Fideli
     for b in doc.blocks:
         _check_block(report, b, doc.meta.language or "en", tgt, (coverage or {}).get(b.id))
     report.damaged = len({i.block for i in report.issues if i.block >= 0
-                          and i.kind not in ("untranslated", "unreadable", "language")})
+                          and i.kind not in NOT_TRANSLATED_KINDS})
     return report
 
 

@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 from app.document import Block, Document, TranslationStatus
+from app.pipeline.checks import check_pair
+from app.pipeline.fidelity import KIND_LABELS, NOT_TRANSLATED_KINDS
 from app.ui.icons import icon
 from app.ui.memory_adapter import record_correction
 from app.ui.preview import PagePreview
@@ -30,7 +32,6 @@ from app.ui.qt import (
     emit,
 )
 from app.ui.table_model import RowTableModel
-from engines.protect import NUMERIC_KINDS, missing_spans
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ FLAGGED = QColor("#fff4ce")
 EDITED = QColor("#e3f4e1")
 AUTO_RESIZE_LIMIT = 5000  # rows: beyond this, row heights stay fixed (speed)
 RESIZE_ROWS_PER_TICK = 20  # keeps each event-loop turn short
+EDIT_CHECKS = ("numbers", "markup")  # checks run again on a reviewer's correction
 
 
 def issues_by_block(fidelity: dict[str, Any] | None) -> dict[int, list[dict[str, Any]]]:
@@ -60,6 +62,7 @@ class ReviewModel(RowTableModel):
     SOURCE, TRANSLATION = 0, 1
     COLUMNS = 2
     BlockRole = Qt.ItemDataRole.UserRole
+    ReasonRole = Qt.ItemDataRole.UserRole + 1  # why the block is flagged (text)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -110,9 +113,21 @@ class ReviewModel(RowTableModel):
         if b.translation.status in (TranslationStatus.FAILED, TranslationStatus.PENDING):
             return "untranslated"
         kinds = {i["kind"] for i in self._issues.get(b.id, [])}
-        if "untranslated" in kinds:
+        if kinds & NOT_TRANSLATED_KINDS:
             return "untranslated"
         return sorted(kinds)[0] if kinds else None
+
+    def reason(self, row: int) -> str:
+        """Why the block of ``row`` is flagged, one line per issue ("" when it is not)."""
+        b = self._rows[row]
+        lines = [f"{self._kind_label(i['kind'])}: {i['detail']}"
+                 for i in self._issues.get(b.id, [])]
+        if not lines and b.translation.status is TranslationStatus.FAILED:
+            lines.append(self.tr("Not translated: %1").replace("%1", b.translation.reason))
+        return "\n".join(lines)
+
+    def _kind_label(self, kind: str) -> str:
+        return QCoreApplication.translate("Fidelity", KIND_LABELS.get(kind, kind))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -127,6 +142,8 @@ class ReviewModel(RowTableModel):
             return t.text if t.status is TranslationStatus.TRANSLATED else ""
         if role == self.BlockRole:
             return b
+        if role == self.ReasonRole:
+            return self.reason(index.row())
         if role == Qt.ItemDataRole.BackgroundRole:
             kind = self._flag_kind(b)
             if kind == "untranslated":
@@ -143,7 +160,8 @@ class ReviewModel(RowTableModel):
         return None
 
     def _tooltip(self, b: Block) -> str | None:
-        lines = [f"{i['kind']}: {i['detail']}" for i in self._issues.get(b.id, [])]
+        lines = [f"{self._kind_label(i['kind'])}: {i['detail']}"
+                 for i in self._issues.get(b.id, [])]
         t = b.translation
         if t.status is TranslationStatus.SKIPPED:
             lines.append(self.tr("Kept as is: %1").replace("%1", t.reason))
@@ -170,14 +188,16 @@ class ReviewModel(RowTableModel):
         t = b.translation
         t.text, t.status, t.edited, t.reason = text, TranslationStatus.TRANSLATED, True, ""
         t.runs = []  # the styled spans were projected on the old text
-        issues = [i for i in self._issues.get(b.id, []) if i["kind"] in ("styles", "overflow")]
-        lost = missing_spans(b.text, text, NUMERIC_KINDS)
-        if lost:
-            issues.append({"block": b.id, "kind": "numbers", "detail": ", ".join(lost)})
-        self._issues[b.id] = issues
         doc = self.document
         src = b.language or (doc.meta.language if doc else None) or ""
         tgt = (doc.target_language if doc else None) or ""
+        # The correction is checked again for what is objective (numbers, debris); its
+        # length or wording is the reviewer's choice.
+        issues = [i for i in self._issues.get(b.id, []) if i["kind"] in ("styles", "overflow")]
+        issues += [{"block": b.id, "kind": f.kind, "detail": f.detail}
+                   for f in check_pair(b.text, text, src or "en", tgt or "en")
+                   if f.kind in EDIT_CHECKS]
+        self._issues[b.id] = issues
         record_correction(b.text, text, src, tgt)
 
     def retranslate(self) -> None:
@@ -193,10 +213,18 @@ def fidelity_summary(fidelity: dict[str, Any] | None) -> str:
     if fidelity.get("untranslated"):
         parts.append(QCoreApplication.translate("Review", "%1 NOT translated")
                      .replace("%1", str(fidelity["untranslated"])))
+    if fidelity.get("damaged"):
+        parts.append(QCoreApplication.translate("Review", "%1 damaged")
+                     .replace("%1", str(fidelity["damaged"])))
     checked = fidelity.get("numbers_checked", 0)
     kept = checked - fidelity.get("numbers_lost", 0)
     parts.append(QCoreApplication.translate("Review", "numbers kept %1/%2")
                  .replace("%1", str(kept)).replace("%2", str(checked)))
+    kinds = fidelity.get("issue_kinds") or {}
+    if kinds:
+        parts.append(", ".join(
+            f"{n} {QCoreApplication.translate('Fidelity', KIND_LABELS.get(k, k))}"
+            for k, n in kinds.items()))
     return ", ".join(parts)
 
 
@@ -234,6 +262,10 @@ class ReviewPane(QWidget):
         self.next_flag.clicked.connect(self._on_next_flag_clicked)
         self.preview = PagePreview()
         self.preview.setVisible(False)
+        self.reason = QLabel()  # why the current block is flagged
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet(f"background: {FLAGGED.name()}; padding: 4px;")
+        self.reason.setVisible(False)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.next_flag)
@@ -247,6 +279,7 @@ class ReviewPane(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)
+        layout.addWidget(self.reason)
         self._fidelity: dict[str, Any] | None = None
         self._resize_next = 0
         self._resize_timer = QTimer(self)  # word-wrapped row heights, a few rows per tick
@@ -303,6 +336,7 @@ class ReviewPane(QWidget):
         return not self._resize_timer.isActive()
 
     def _on_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self._show_reason(current.row() if current.isValid() else -1)
         if not current.isValid() or not self.preview.isVisible():
             return
         b = self.model.block(current.row())
@@ -313,6 +347,14 @@ class ReviewPane(QWidget):
     def _on_model_edited(self, block_id: int, text: str) -> None:
         row = self.model.row_of_block(block_id)
         self.view.resizeRowToContents(row)
+        if self.view.currentIndex().row() == row:
+            self._show_reason(row)
+
+    def _show_reason(self, row: int) -> None:
+        """The reasons of the current block under the table (hidden when it has none)."""
+        text = self.model.reason(row) if 0 <= row < self.model.rowCount() else ""
+        self.reason.setText(text)
+        self.reason.setVisible(bool(text))
 
     def _on_next_flag_clicked(self) -> None:
         rows = self.model.flagged_rows()
