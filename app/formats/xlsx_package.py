@@ -12,6 +12,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -157,8 +158,6 @@ def _t(parent: Any, text: str) -> Any:
 
 
 def _copy(el: Any) -> Any:
-    from copy import deepcopy
-
     return deepcopy(el)
 
 

@@ -4,6 +4,7 @@ Keeping the binding in one place makes a switch of binding (or version shims) a 
 change, and lets a test check that no other module imports PySide6.
 """
 
+import ctypes
 import sys
 
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: F401
@@ -109,6 +110,4 @@ def emit(signal: object, *args: object) -> None:
         _emit_leaks = _probe_emit()
     result = signal.emit(*args)  # type: ignore[attr-defined]
     if _emit_leaks and result is not None:
-        import ctypes
-
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
