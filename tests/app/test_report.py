@@ -253,6 +253,12 @@ def test_appendix_lists_fidelity_issues_and_glossary(rapport: Path, tmp_path: Pa
                                                             "engine error: out of memory")
     lost = next(b for b in job.doc.blocks if "2 400" in b.text)
     lost.translation.text = lost.translation.text.replace("2 400", "2 500")
+    prose = [b for b in job.doc.blocks if len(b.text.split()) >= 4 and b not in (failed, lost)
+             and "convoi" not in b.text
+             and b.translation.status is TranslationStatus.TRANSLATED]
+    debris, same = prose[0], prose[1]
+    same.translation.text = same.text  # left in French
+    debris.translation.text += " <1>"
     out = tmp_path / "appendix.pdf"
     data = _render(job, out, fidelity=None)
     assert [(g.source, g.target, g.count) for g in data.glossary_applied] == [
@@ -260,6 +266,10 @@ def test_appendix_lists_fidelity_issues_and_glossary(rapport: Path, tmp_path: Pa
     appendix = _pdf_text(out).split("Appendix: fidelity")[1].replace("\n", " ")
     assert "engine error: out of memory" in appendix
     assert "2 400" in appendix.split("Numbers or dates not preserved")[1]
+    assert same.text[:30] in appendix.split("Left in the source language")[1]
+    assert debris.text[:30] in appendix.split("Markup debris and repaired spans")[1]
+    assert "1 identical" in appendix and "1 markup" in appendix  # the summary line
+    assert "Blocks kept as they are" in appendix
     assert "convoi" in appendix.split("Glossary terms applied")[1]
 
 
