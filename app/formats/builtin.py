@@ -11,6 +11,7 @@ from app.document import Document
 from app.formats.docx_from_pdf import write_docx_from_pdf
 from app.formats.docx_reader import read_docx
 from app.formats.docx_writer import write_docx
+from app.formats.email_msg import read_eml, write_eml, write_eml_bilingual
 from app.formats.html import read_html, write_html
 from app.formats.legacy import make_legacy_reader
 from app.formats.markdown import read_md, write_md
@@ -36,6 +37,7 @@ for _odf in ("odt", "ods", "odp"):
 register_reader("txt", read_txt)
 register_reader("md", read_md)
 register_reader("html", read_html)
+register_reader("eml", read_eml)
 register_reader("legacy", make_legacy_reader({"docx": read_docx, "pptx": read_pptx,
                                               "xlsx": read_xlsx}))
 
@@ -68,6 +70,9 @@ register_writer(WriterSpec("odp", ".odp", write_odf, ("odp",),
 register_writer(WriterSpec("txt", ".txt", write_txt, ("txt",), "Translated plain text"))
 register_writer(WriterSpec("md", ".md", write_md, ("md",), "Translated Markdown"))
 register_writer(WriterSpec("html", ".html", write_html, ("html",), "Translated HTML page"))
+register_writer(WriterSpec("eml", ".eml", write_eml, ("eml",), "Translated e-mail message"))
+register_writer(WriterSpec("eml-bilingual", ".bilingual.docx", write_eml_bilingual, ("eml",),
+                           "E-mail with source and translation side by side (Word)"))
 register_writer(WriterSpec("xlsx-bilingual", ".bilingual.xlsx", write_xlsx_bilingual, ("xlsx",),
                            "Excel workbook with a translated copy after each sheet"))
 

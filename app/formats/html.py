@@ -80,7 +80,7 @@ def _write_spacing(parent: Any, ch: str, count: int) -> None:
 DIALECT = Dialect(_style_of, _href_of, _spacing_of, _write_spacing, collapses_spaces=False)
 
 
-def _walk(root: Any) -> list[tuple[Locator, Any, BlockKind, str | None]]:
+def _walk(root: Any, part: str = "html") -> list[tuple[Locator, Any, BlockKind, str | None]]:
     """(locator, element, kind, attribute or None) in document order."""
     out: list[tuple[Locator, Any, BlockKind, str | None]] = []
     for k, el in enumerate(root.iter()):
@@ -89,10 +89,10 @@ def _walk(root: Any) -> list[tuple[Locator, Any, BlockKind, str | None]]:
                 or tag in _UNTOUCHED:
             continue
         if tag in _BLOCKS:
-            out.append((Locator("html", (k,)), el, _BLOCKS[tag], None))
+            out.append((Locator(part, (k,)), el, _BLOCKS[tag], None))
         for n, attr in enumerate(_ATTRIBUTES):
             if (el.get(attr) or "").strip():
-                out.append((Locator("html-attr", (k, n)), el, BlockKind.ALT_TEXT, attr))
+                out.append((Locator(f"{part}-attr", (k, n)), el, BlockKind.ALT_TEXT, attr))
     return out
 
 
@@ -114,24 +114,31 @@ def _parse(text: str, name: str) -> Any:
 
 def read_html(path: Path, password: str | None = None) -> Document:
     path = Path(path)
-    root = _parse(read_text(path).text, path.name)
+    text = read_text(path).text
     doc = Document(meta=DocumentMeta(source_path=path, sha256=sha256_file(path), format="html"))
+    root = add_html_blocks(doc, text, path.name)
     title = root.find(".//title")
     doc.meta.title = title.text_content().strip() or None if title is not None else None
-    for locator, el, kind, attr in _walk(root):
-        runs = [Run(el.get(attr))] if attr else _normalise(runs_of(pieces(el, DIALECT)))
-        if "".join(r.text for r in runs).strip():
-            level = int(_tag(el)[1]) if kind is BlockKind.HEADING and _tag(el) != "title" else 0
-            doc.add_block(kind, runs, locator, level=level)
     log.info("Read %s: %d blocks", path.name, len(doc.blocks))
     return doc
 
 
-def write_html(doc: Document, out: Path) -> None:
-    decoded = read_text(doc.meta.source_path)
-    root = _parse(decoded.text, doc.meta.source_path.name)
+def add_html_blocks(doc: Document, text: str, name: str, part: str = "html") -> Any:
+    """Add the blocks of the HTML ``text`` to ``doc``; returns the parsed page."""
+    root = _parse(text, name)
+    for locator, el, kind, attr in _walk(root, part):
+        runs = [Run(el.get(attr))] if attr else _normalise(runs_of(pieces(el, DIALECT)))
+        if "".join(r.text for r in runs).strip():
+            level = int(_tag(el)[1]) if kind is BlockKind.HEADING and _tag(el) != "title" else 0
+            doc.add_block(kind, runs, locator, level=level)
+    return root
+
+
+def translate_html(text: str, doc: Document, name: str, part: str = "html") -> str:
+    """The HTML ``text`` with the translations of ``doc``'s blocks put in."""
+    root = _parse(text, name)
     by_key = {b.locator.key(): b for b in doc.blocks}
-    found = _walk(root)  # attributes first: rewritten paragraphs copy their links' attributes
+    found = _walk(root, part)  # attributes first: rewritten paragraphs copy their links'
     for locator, el, _kind, attr in sorted(found, key=lambda f: f[3] is None):
         block = by_key.get(locator.key())
         if block is None or block.translation.status is not TranslationStatus.TRANSLATED:
@@ -144,7 +151,12 @@ def write_html(doc: Document, out: Path) -> None:
     if doc.target_language:
         root.set("lang", doc.target_language)
     doctype = root.getroottree().docinfo.doctype
-    text = html.tostring(root, encoding="unicode", method="html", doctype=doctype or None)
+    return str(html.tostring(root, encoding="unicode", method="html", doctype=doctype or None))
+
+
+def write_html(doc: Document, out: Path) -> None:
+    decoded = read_text(doc.meta.source_path)
+    text = translate_html(decoded.text, doc, doc.meta.source_path.name)
     data, used = encode(text, decoded.encoding)
     if used != decoded.encoding:
         data = _CHARSET.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + b"utf-8", data)

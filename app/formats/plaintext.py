@@ -77,11 +77,16 @@ def read_txt(path: Path, password: str | None = None) -> Document:
     path = Path(path)
     decoded = read_text(path)
     doc = Document(meta=DocumentMeta(source_path=path, sha256=sha256_file(path), format="txt"))
-    for k, seg in enumerate(segments(decoded.text)):
-        if seg.text.strip():
-            doc.add_block(BlockKind.PARAGRAPH, [Run(seg.text)], Locator("text", (k,)))
+    add_text_blocks(doc, decoded.text)
     log.info("Read %s (%s): %d paragraphs", path.name, decoded.encoding, len(doc.blocks))
     return doc
+
+
+def add_text_blocks(doc: Document, text: str, part: str = "text") -> None:
+    """One block per paragraph of ``text`` (see :func:`segments`)."""
+    for k, seg in enumerate(segments(text)):
+        if seg.text.strip():
+            doc.add_block(BlockKind.PARAGRAPH, [Run(seg.text)], Locator(part, (k,)))
 
 
 def write_txt(doc: Document, out: Path) -> None:
