@@ -38,6 +38,11 @@ class Translator(ABC):
     def supports(self, src: str, tgt: str) -> bool:
         return True
 
+    def whole_paragraphs(self) -> bool:
+        """Whether the pipeline should hand this engine whole paragraphs (models trained
+        on paragraphs, which it splits itself when too long) rather than sentences."""
+        return False
+
     @abstractmethod
     def translate_batch(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
         """Translate ``texts`` (sentences); the result has the same length and order."""
@@ -90,6 +95,9 @@ class TranslatorWrapper(Translator):
 
     def supports(self, src: str, tgt: str) -> bool:
         return self.inner.supports(src, tgt)
+
+    def whole_paragraphs(self) -> bool:
+        return self.inner.whole_paragraphs()
 
     def close(self) -> None:
         self.inner.close()

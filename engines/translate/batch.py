@@ -7,14 +7,15 @@ the sentences that caused it: those blocks are reported, the rest is translated.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from engines.errors import Cancelled
-from engines.segment import Segment, join_segments, split_sentences
+from engines.segment import SPLIT_LEVELS, Segment, join_segments, lines, split_sentences
 from engines.translate.base import Translator, TranslatorWrapper
 
 log = logging.getLogger(__name__)
@@ -24,20 +25,48 @@ Indexed = tuple[int, str]  # (position in the request, translation)
 
 @dataclass
 class SentenceNotes:
-    """What the wrapper chain noticed about one sentence (for reports and review)."""
+    """What the wrapper chain noticed about one unit (sentence or paragraph), for
+    reports and review; stored with the unit in the translation memory."""
 
-    lost_spans: list[str] = field(default_factory=list)  # protected spans re-inserted
+    lost_spans: list[str] = field(default_factory=list)  # re-inserted by position
+    repaired_spans: list[str] = field(default_factory=list)  # spliced in by alignment
+    debris: list[str] = field(default_factory=list)  # stray markup removed from the output
     glossary_applied: list[str] = field(default_factory=list)
     glossary_missing: list[str] = field(default_factory=list)
+    split: str = ""  # too long for the model: "sentences", "clauses" or "windows"
     from_memory: bool = False
 
     def merge(self, other: SentenceNotes | None) -> SentenceNotes:
         if other is not None:
             self.lost_spans += other.lost_spans
+            self.repaired_spans += other.repaired_spans
+            self.debris += other.debris
             self.glossary_applied += other.glossary_applied
             self.glossary_missing += other.glossary_missing
+            self.split = max(self.split, other.split, key=SPLIT_LEVELS.index)
             self.from_memory = self.from_memory or other.from_memory
         return self
+
+    def to_json(self) -> str:
+        """The notes worth keeping with a memory entry ("" when there are none)."""
+        data = {k: v for k, v in asdict(self).items() if v and k != "from_memory"}
+        return json.dumps(data, ensure_ascii=False, sort_keys=True) if data else ""
+
+    @classmethod
+    def from_json(cls, text: str) -> SentenceNotes:
+        notes = cls()
+        if not text:
+            return notes
+        try:
+            data = json.loads(text)
+        except ValueError:
+            log.warning("Unreadable notes in the translation memory: %r", text[:80])
+            return notes
+        for f in fields(cls):
+            value = data.get(f.name) if isinstance(data, dict) else None
+            if isinstance(value, type(getattr(notes, f.name))):
+                setattr(notes, f.name, value)
+        return notes
 
 
 def stream(translator: Translator, texts: Sequence[str], src: str, tgt: str,
@@ -140,10 +169,29 @@ class TextResult:
     text: str
     ok: bool = True
     error: str = ""
-    sentences: int = 0
+    sentences: int = 0  # units sent to the engine (sentences, or paragraph lines)
     lost_spans: list[str] = field(default_factory=list)
     glossary_applied: list[str] = field(default_factory=list)
     glossary_missing: list[str] = field(default_factory=list)
+    repaired_spans: list[str] = field(default_factory=list)
+    debris: list[str] = field(default_factory=list)
+    split: str = ""
+    from_memory: bool = False
+
+    def flags(self) -> list[str]:
+        """Block flags for the report and the review pane: spans put back by position
+        or spliced by alignment, debris removed (issues); a text longer than the
+        model's positions translated in pieces (information)."""
+        out = []
+        if self.lost_spans:
+            out.append("protected: restored " + ", ".join(self.lost_spans))
+        if self.repaired_spans:
+            out.append("protected: repaired " + ", ".join(self.repaired_spans))
+        if self.debris:
+            out.append("debris: removed " + " ".join(self.debris))
+        if self.split:
+            out.append(f"split: {self.split} (longer than the model's positions)")
+        return out
 
 
 def _isolate(translator: Translator, sentences: list[str], src: str, tgt: str,
@@ -189,38 +237,53 @@ def translate_texts(
     cancel: threading.Event | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[TextResult]:
-    """Translate each text sentence by sentence; whitespace and line breaks are kept."""
-    segmented: list[list[Segment]] = [segment(t, src) for t in texts]
+    """Translate each text; whitespace and line breaks are kept.
+
+    Engines that prefer whole paragraphs (:meth:`Translator.whole_paragraphs`) get each
+    line of a text whole; others get sentences.  When the stream fails, what was
+    translated is kept and only the rest is retried one unit at a time.
+    """
+    paragraphs = translator.whole_paragraphs()
+    segmented: list[list[Segment]] = [lines(t) if paragraphs else segment(t, src)
+                                      for t in texts]
     unique: list[str] = list(dict.fromkeys(s.text for segs in segmented for s in segs))
-    log.info("%d texts, %d sentences (%d unique)", len(texts),
-             sum(len(s) for s in segmented), len(unique))
+    log.info("%d texts, %d %s (%d unique)", len(texts), sum(len(s) for s in segmented),
+             "paragraph lines" if paragraphs else "sentences", len(unique))
     translated: dict[str, str | Exception] = {}
+    step = max(1, len(unique) // 100)
     try:
-        for sentence, result in zip(unique, collect(
-                translator, unique, src, tgt, cancel=cancel, progress=progress), strict=True):
-            translated[sentence] = result
+        for i, result in stream(translator, unique, src, tgt, cancel):
+            translated[unique[i]] = result
+            if progress is not None and (len(translated) % step == 0
+                                         or len(translated) == len(unique)):
+                progress(len(translated), len(unique))
     except Cancelled:
         raise
     except Exception as exc:
-        log.warning("Batch translation failed (%s); isolating the failing sentences", exc)
-        translated = _isolate(translator, unique, src, tgt, cancel)
+        missing = [u for u in unique if u not in translated]
+        log.warning("Translation failed (%s); isolating the %d units left", exc, len(missing))
+        translated.update(_isolate(translator, missing, src, tgt, cancel))
         if progress is not None:
             progress(len(unique), len(unique))
-    results: list[TextResult] = []
-    for text, segs in zip(texts, segmented, strict=True):
-        if not segs:
-            results.append(TextResult(text, ok=True, sentences=0))
-            continue
-        outs = [translated[s.text] for s in segs]
-        errors = [o for o in outs if isinstance(o, Exception)]
-        if errors:
-            results.append(TextResult(text, ok=False, error=str(errors[0]), sentences=len(segs)))
-            continue
-        notes = SentenceNotes()
-        for seg in segs:
-            notes.merge(notes_for(translator, seg.text))
-        results.append(TextResult(join_segments(segs, [str(o) for o in outs]),
-                                  sentences=len(segs), lost_spans=notes.lost_spans,
-                                  glossary_applied=notes.glossary_applied,
-                                  glossary_missing=notes.glossary_missing))
-    return results
+    if len(translated) < len(unique):
+        raise Cancelled()
+    return [_result(translator, text, segs, translated)
+            for text, segs in zip(texts, segmented, strict=True)]
+
+
+def _result(translator: Translator, text: str, segs: list[Segment],
+            translated: dict[str, str | Exception]) -> TextResult:
+    if not segs:
+        return TextResult(text, ok=True, sentences=0)
+    outs = [translated[s.text] for s in segs]
+    errors = [o for o in outs if isinstance(o, Exception)]
+    if errors:
+        return TextResult(text, ok=False, error=str(errors[0]), sentences=len(segs))
+    notes = SentenceNotes()
+    for seg in segs:
+        notes.merge(notes_for(translator, seg.text))
+    return TextResult(join_segments(segs, [str(o) for o in outs]), sentences=len(segs),
+                      lost_spans=notes.lost_spans, glossary_applied=notes.glossary_applied,
+                      glossary_missing=notes.glossary_missing,
+                      repaired_spans=notes.repaired_spans, debris=notes.debris,
+                      split=notes.split, from_memory=notes.from_memory)

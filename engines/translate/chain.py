@@ -7,7 +7,8 @@
   fingerprint of the glossary, so changing the glossary invalidates machine entries.
 - The glossary masks its terms before the protected spans do, so a term that looks
   like an acronym (``OTAN`` → ``NATO``) is substituted rather than kept verbatim.
-- Protected spans are masked right before the engine (or a pivot pair of engines).
+- Protected spans are verified right after the engine (or a pivot pair of engines),
+  and the damaged ones repaired (:mod:`engines.translate.protected`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from engines.translate.base import Translator
 from engines.translate.glossary import Glossary, GlossaryTranslator
-from engines.translate.memory import MemoryTranslator, TranslationMemory
+from engines.translate.memory import MemoryTranslator, TranslationMemory, engine_key
 from engines.translate.protected import ProtectedSpans
 
 log = logging.getLogger(__name__)
@@ -34,22 +35,25 @@ def glossary_fingerprint(glossary: Glossary | None) -> str:
 
 
 def model_key(engine: Translator, glossary: Glossary | None = None) -> str:
-    info = engine.info
-    key = f"{info.engine}:{info.model_id}:{info.checksum}"
+    """The memory key: the engine's (model, checksum, decoding settings), the glossary."""
+    key = engine_key(engine.info)
     fp = glossary_fingerprint(glossary)
     return f"{key}:g={fp}" if fp else key
 
 
 def build_chain(engine: Translator, memory: TranslationMemory | None = None,
-                glossary: Glossary | None = None, protect: bool = True) -> Translator:
-    """Wrap ``engine`` with protected spans, the glossary and the memory (each optional)."""
+                glossary: Glossary | None = None, protect: bool = True,
+                protect_mode: str = "verify") -> Translator:
+    """Wrap ``engine`` with protected spans, the glossary and the memory (each optional);
+    ``protect_mode="mask"`` masks every span up front (the former way, for comparison)."""
     chain: Translator = engine
     if protect:
-        chain = ProtectedSpans(chain)
+        chain = ProtectedSpans(chain, mode=protect_mode)
     if glossary is not None and len(glossary):
         chain = GlossaryTranslator(chain, glossary)
     if memory is not None:
-        chain = MemoryTranslator(chain, memory, model_key(engine, glossary))
+        key = model_key(engine, glossary) + (":p=mask" if protect_mode == "mask" else "")
+        chain = MemoryTranslator(chain, memory, key)
     return chain
 
 

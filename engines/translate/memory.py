@@ -1,6 +1,11 @@
 """Translation memory: SQLite (WAL), keyed by model, language pair and normalized sentence.
 
-A re-run is instant: only the sentences the memory lacks reach the engine.  Machine
+A re-run is instant: only the sentences the memory lacks reach the engine, and a
+remembered translation comes back with the notes it was made with (spans repaired,
+debris removed, text split), so a re-run reports what the first run did.  The model
+key (:func:`engine_key`) holds the engine, the model id and checksum, and the
+decoding settings the engine puts in ``EngineInfo.extra`` (beam, files fingerprint
+of a model folder…): a different beam or a retrained model never gets stale entries.  Machine
 translations are committed as they stream back (every ``commit_every`` sentences), so a
 run killed mid-document resumes where it stopped.  Corrections made by the user
 (``origin="user"``) are stored for every model, take priority over machine entries, and
@@ -15,10 +20,11 @@ import sqlite3
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from engines.translate.base import Translator
+from engines.segment import Segment, join_segments, split_sentences
+from engines.translate.base import EngineInfo, Translator
 from engines.translate.batch import Indexed, SentenceNotes, StreamingWrapper, stream
 
 log = logging.getLogger(__name__)
@@ -38,9 +44,17 @@ CREATE TABLE IF NOT EXISTS tm (
     source TEXT NOT NULL,
     target TEXT NOT NULL,
     updated REAL NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (key, src, tgt, model, origin)
 ) WITHOUT ROWID;
 """
+
+
+def engine_key(info: EngineInfo) -> str:
+    """The memory's model key for an engine: id, checksum and decoding settings."""
+    key = f"{info.engine}:{info.model_id}:{info.checksum}"
+    extra = ";".join(f"{k}={v}" for k, v in sorted(info.extra.items()))
+    return f"{key}:{extra}" if extra else key
 
 
 def normalize(sentence: str) -> str:
@@ -59,6 +73,9 @@ class TranslationMemory:
         self._lock = threading.Lock()
         with self._db() as db:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(tm)")}
+            if "notes" not in columns:  # a memory from before notes were kept
+                db.execute("ALTER TABLE tm ADD COLUMN notes TEXT NOT NULL DEFAULT ''")
 
     @classmethod
     def open_default(cls, data_dir: Path) -> TranslationMemory:
@@ -78,39 +95,54 @@ class TranslationMemory:
     def lookup(self, sentences: Iterable[str], model: str, src: str,
                tgt: str) -> dict[str, str]:
         """Known translations of ``sentences`` (by their original text); user first."""
+        return {s: target for s, (target, _) in self.entries(sentences, model, src, tgt).items()}
+
+    def entries(self, sentences: Iterable[str], model: str, src: str, tgt: str,
+                origins: tuple[str, ...] = (USER, MACHINE)) -> dict[str, tuple[str, str]]:
+        """``(target, notes JSON)`` of the known ``sentences``; user entries first."""
         keys: dict[str, list[str]] = {}
         for s in sentences:
             keys.setdefault(normalize(s), []).append(s)
-        found: dict[str, tuple[int, str]] = {}  # key -> (rank, target)
+        found: dict[str, tuple[int, str, str]] = {}  # key -> (rank, target, notes)
         db = self._db()
         key_list = list(keys)
         for n in range(0, len(key_list), _SQL_CHUNK):
             chunk = key_list[n:n + _SQL_CHUNK]
             marks = ",".join("?" * len(chunk))
             rows = db.execute(
-                f"SELECT key, origin, model, target FROM tm WHERE key IN ({marks}) "
-                "AND src = ? AND tgt = ? AND model IN (?, ?)",
-                [*chunk, src, tgt, model, ANY_MODEL],
+                f"SELECT key, origin, model, target, notes FROM tm WHERE key IN ({marks}) "
+                f"AND src = ? AND tgt = ? AND model IN (?, ?) "
+                f"AND origin IN ({','.join('?' * len(origins))})",
+                [*chunk, src, tgt, model, ANY_MODEL, *origins],
             ).fetchall()
-            for key, origin, row_model, target in rows:
+            for key, origin, row_model, target, notes in rows:
                 rank = (0 if origin == USER else 2) + (0 if row_model == model else 1)
                 if key not in found or rank < found[key][0]:
-                    found[key] = (rank, target)
-        return {s: target for key, (_, target) in found.items() for s in keys[key]}
+                    found[key] = (rank, target, notes)
+        return {s: (target, notes) for key, (_, target, notes) in found.items()
+                for s in keys[key]}
+
+    def has_corrections(self, src: str, tgt: str) -> bool:
+        return self._db().execute("SELECT 1 FROM tm WHERE origin = ? AND src = ? AND tgt = ? "
+                                  "LIMIT 1", (USER, src, tgt)).fetchone() is not None
 
     def store(self, pairs: Iterable[tuple[str, str]], model: str, src: str, tgt: str,
-              origin: str = MACHINE) -> int:
-        """Insert or update entries of ``origin`` (one transaction, committed)."""
+              origin: str = MACHINE, notes: Mapping[str, str] | None = None) -> int:
+        """Insert or update entries of ``origin`` (one transaction, committed);
+        ``notes`` maps a source to the JSON notes kept with it."""
         now = time.time()
-        rows = [(normalize(s), src, tgt, model, origin, s, t, now) for s, t in pairs]
+        notes = notes or {}
+        rows = [(normalize(s), src, tgt, model, origin, s, t, now, notes.get(s, ""))
+                for s, t in pairs]
         if not rows:
             return 0
         db = self._db()
         with db:
             db.executemany(
-                "INSERT INTO tm (key, src, tgt, model, origin, source, target, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key, src, tgt, model, origin) "
-                "DO UPDATE SET target = excluded.target, updated = excluded.updated",
+                "INSERT INTO tm (key, src, tgt, model, origin, source, target, updated, notes) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key, src, tgt, model, origin) "
+                "DO UPDATE SET target = excluded.target, updated = excluded.updated, "
+                "notes = excluded.notes",
                 rows,
             )
         return len(rows)
@@ -139,14 +171,19 @@ class TranslationMemory:
 
 
 class MemoryTranslator(StreamingWrapper):
-    """Serve known sentences from the memory; translate and store only the misses."""
+    """Serve known units from the memory; translate and store only the misses.
+
+    A unit may be a whole paragraph (engines that translate paragraphs) while the
+    user's corrections are stored sentence by sentence: a paragraph the memory lacks
+    whose sentences have corrections is translated sentence by sentence, corrected
+    sentences from the memory (that composed paragraph is not stored).
+    """
 
     def __init__(self, inner: Translator, memory: TranslationMemory, model_key: str = "",
                  commit_every: int = 32) -> None:
         super().__init__(inner)
         self.memory = memory
-        info = inner.info
-        self.model_key = model_key or f"{info.engine}:{info.model_id}:{info.checksum}"
+        self.model_key = model_key or engine_key(inner.info)
         self.commit_every = max(1, commit_every)
         self.hits = 0
         self.misses = 0
@@ -154,29 +191,78 @@ class MemoryTranslator(StreamingWrapper):
     def translate_unordered(self, texts: Sequence[str], src: str, tgt: str,
                             cancel: threading.Event | None = None) -> Iterator[Indexed]:
         self._notes = {}
-        known = self.memory.lookup(texts, self.model_key, src, tgt)
+        known = self.memory.entries(texts, self.model_key, src, tgt)
         misses = [i for i, t in enumerate(texts) if t not in known]
         self.hits, self.misses = len(texts) - len(misses), len(misses)
-        log.info("Translation memory: %d/%d sentences known", self.hits, len(texts))
+        log.info("Translation memory: %d/%d units known", self.hits, len(texts))
         for i, t in enumerate(texts):
             if t in known:
-                self._note(t, SentenceNotes(from_memory=True), None)
-                yield i, known[t]
+                target, notes = known[t]
+                self._note(t, SentenceNotes.from_json(notes).merge(
+                    SentenceNotes(from_memory=True)), None)
+                yield i, target
         if not misses:
             return
+        composed = self._corrected_sentences([texts[i] for i in misses], src, tgt)
+        waiting = {texts[i]: i for i in misses if texts[i] in composed}
+        by_unit: dict[str, list[int]] = {}
+        for i in misses:
+            if texts[i] not in composed:
+                by_unit.setdefault(texts[i], []).append(i)
+        units = list(dict.fromkeys([*by_unit, *(
+            s.text for t in waiting for s in composed[t][0] if s.text not in composed[t][1])]))
+        done: dict[str, str] = {}
         pending: list[tuple[str, str]] = []
         try:
-            for j, out in stream(self.inner, [texts[i] for i in misses], src, tgt, cancel):
-                i = misses[j]
-                self._note(texts[i], None, texts[i])
-                pending.append((texts[i], out))
-                if len(pending) >= self.commit_every:
-                    self.memory.store(pending, self.model_key, src, tgt)
-                    pending = []
-                yield i, out
+            yield from self._finish_composed(waiting, composed, done)  # all corrected
+            for j, out in stream(self.inner, units, src, tgt, cancel):
+                unit = units[j]
+                self._note(unit, None, unit)
+                done[unit] = out
+                if unit in by_unit:
+                    pending.append((unit, out))
+                    if len(pending) >= self.commit_every:
+                        self._store(pending, src, tgt)
+                        pending = []
+                    for i in by_unit[unit]:
+                        yield i, out
+                yield from self._finish_composed(waiting, composed, done)
         finally:  # also on cancel or engine failure: keep what was computed
-            self.memory.store(pending, self.model_key, src, tgt)
+            self._store(pending, src, tgt)
 
+    def _store(self, pairs: list[tuple[str, str]], src: str, tgt: str) -> None:
+        notes = {s: self._notes[s].to_json() for s, _ in pairs if s in self._notes}
+        self.memory.store(pairs, self.model_key, src, tgt, notes=notes)
+
+    def _corrected_sentences(self, texts: list[str], src: str,
+                             tgt: str) -> dict[str, tuple[list[Segment], dict[str, str]]]:
+        """The texts with a user-corrected sentence: (sentences, corrections)."""
+        if not texts or not self.memory.has_corrections(src, tgt):
+            return {}
+        split = {t: segs for t in dict.fromkeys(texts)
+                 if len(segs := split_sentences(t, src)) > 1}
+        found = self.memory.entries([s.text for segs in split.values() for s in segs],
+                                    self.model_key, src, tgt, origins=(USER,))
+        out = {}
+        for text, segs in split.items():
+            corrections = {s.text: found[s.text][0] for s in segs if s.text in found}
+            if corrections:
+                out[text] = (segs, corrections)
+        return out
+
+    def _finish_composed(self, waiting: dict[str, int],
+                         composed: dict[str, tuple[list[Segment], dict[str, str]]],
+                         done: dict[str, str]) -> Iterator[Indexed]:
+        for text in [t for t in waiting if all(
+                s.text in done or s.text in composed[t][1] for s in composed[t][0])]:
+            segs, corrections = composed[text]
+            outs = [corrections.get(s.text, done.get(s.text, "")) for s in segs]
+            notes = SentenceNotes(from_memory=True)
+            for s in segs:
+                if s.text not in corrections:
+                    notes.merge(self._notes.get(s.text))
+            self._note(text, notes, None)
+            yield waiting.pop(text), join_segments(segs, outs)
     def close(self) -> None:
         """Release the engine and the memory's connections (the wrapper owns both)."""
         super().close()

@@ -40,6 +40,9 @@ class PivotTranslator(Unordered):
     def supports(self, src: str, tgt: str) -> bool:
         return self.first.supports(src, self.pivot) and self.second.supports(self.pivot, tgt)
 
+    def whole_paragraphs(self) -> bool:
+        return self.first.whole_paragraphs() and self.second.whole_paragraphs()
+
     def translate_unordered(self, texts: Sequence[str], src: str, tgt: str,
                             cancel: threading.Event | None = None) -> Iterator[Indexed]:
         if src == self.pivot:

@@ -147,12 +147,16 @@ def test_results_stream_back_complete_and_in_order(random_model: Path,
 def test_duplicates_are_translated_once(random_model: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     engine = CT2Translator(random_model, device="cpu", threads=1,
-                           options=DecodeOptions(max_decoding_length=8))
+                           options=DecodeOptions(max_decoding_length=8, paragraphs=False))
     spy = SubmitSpy(engine)
     monkeypatch.setattr(engine, "_submit", spy)
     texts = ["Le convoi part.", "Le convoi part. Le rapport est prêt.", "Le rapport est prêt."]
     results = translate_texts(engine, texts * 3, "fr", "en")
-    assert sum(spy.sizes) == 2 and all(r.ok for r in results)
+    assert sum(spy.sizes) == 2 and all(r.ok for r in results)  # sentence by sentence
+    engine.options = DecodeOptions(max_decoding_length=8)  # whole paragraphs (the default)
+    spy.sizes.clear()
+    results = translate_texts(engine, texts * 3, "fr", "en")
+    assert sum(spy.sizes) == 3 and all(r.sentences == 1 for r in results)
 
 
 def test_cancel_takes_effect_within_one_batch(random_model: Path,
@@ -197,6 +201,9 @@ def test_device_and_threads(monkeypatch: pytest.MonkeyPatch, random_model: Path)
     assert cpu.inter_threads == 1  # one replica, all cores: best for one document
     engine = CT2Translator(random_model, device="cpu")
     assert engine._model.device == "cpu" and engine._model.num_translators == 1
+    # Translation leaves one core to the Python side (measured: bench/quality.py --sweep).
+    assert engine.device.intra_threads == max(1, device.cpu_count() - 1)
+    assert CT2Translator(random_model, device="cpu", threads=2).device.intra_threads == 2
 
 
 def test_real_model_translates_in_batches(lohelp_model: Path) -> None:

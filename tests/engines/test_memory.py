@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -153,6 +155,97 @@ def test_chain_model_key_follows_the_glossary(memory: TranslationMemory,
     build_chain(engine, memory=memory, glossary=glossary).translate_batch(
         ["Le convoi part."], "fr", "en")
     assert engine.calls == 2  # a new glossary does not reuse translations made without it
+
+
+# --- Keys follow decoding settings and model files; notes survive (issue 14) -----------
+
+class DropsCodes(Counting):
+    """Translates by upper-casing, but always loses the reference codes."""
+
+    def translate_batch(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
+        self.calls += len(texts)
+        return [re.sub(r"FR-\d{4}-\d{4}|<\d+>", "", t).upper() for t in texts]
+
+
+def test_memory_hits_keep_their_flags(memory: TranslationMemory) -> None:
+    texts = ["Le dossier FR-2024-0173 est clos.", "Rien à signaler."]
+    first = translate_texts(build_chain(DropsCodes(), memory=memory), texts, "fr", "en")
+    assert first[0].flags() == ["protected: restored FR-2024-0173"]
+    engine = DropsCodes()
+    again = translate_texts(build_chain(engine, memory=memory), texts, "fr", "en")
+    assert engine.calls == 0  # all from the memory…
+    assert [r.text for r in again] == [r.text for r in first]
+    assert [r.flags() for r in again] == [r.flags() for r in first]  # …with the same flags
+    assert again[0].from_memory and again[0].lost_spans == ["FR-2024-0173"]
+
+
+def test_memory_from_before_notes_is_migrated(tmp_path: Path) -> None:
+    db = tmp_path / FILE_NAME
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE tm (model TEXT NOT NULL, src TEXT NOT NULL, tgt TEXT NOT NULL, "
+                    "key TEXT NOT NULL, origin TEXT NOT NULL, source TEXT NOT NULL, target TEXT "
+                    "NOT NULL, updated REAL NOT NULL, PRIMARY KEY (key, src, tgt, model, origin)"
+                    ") WITHOUT ROWID")
+        con.execute("INSERT INTO tm VALUES ('m', 'fr', 'en', 'a', 'machine', 'a', 'b', 0)")
+    tm = TranslationMemory(db)
+    assert tm.entries(["a"], "m", "fr", "en") == {"a": ("b", "")}
+    tm.store([("c", "d")], "m", "fr", "en", notes={"c": '{"debris": ["x>"]}'})
+    assert tm.entries(["c"], "m", "fr", "en") == {"c": ("d", '{"debris": ["x>"]}')}
+    tm.close()
+
+
+def _ct2(model: Path, beam: int) -> Translator:
+    from engines.translate.ct2 import CT2Translator, DecodeOptions
+
+    return CT2Translator(model, threads=1, options=DecodeOptions(beam_size=beam))
+
+
+def _misses(chain: Translator, texts: list[str]) -> int:
+    translate_texts(chain, texts, "en", "xx")
+    assert isinstance(chain, MemoryTranslator)
+    return chain.misses
+
+
+def test_other_beam_is_not_served_the_stale_entry(memory: TranslationMemory,
+                                                  toy_model: Path) -> None:
+    texts = ["the cat sees the dog .", "the dog sees the cat ."]
+    assert _misses(build_chain(_ct2(toy_model, 2), memory=memory), texts) == 2
+    assert _misses(build_chain(_ct2(toy_model, 2), memory=memory), texts) == 0
+    assert _misses(build_chain(_ct2(toy_model, 4), memory=memory), texts) == 2  # not stale
+    assert _misses(build_chain(_ct2(toy_model, 4), memory=memory), texts) == 0
+
+
+def test_changed_model_folder_invalidates(memory: TranslationMemory, toy_model: Path,
+                                          tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(toy_model, folder)
+    texts = ["the cat sees the dog ."]
+    assert _misses(build_chain(_ct2(folder, 2), memory=memory), texts) == 1
+    assert _misses(build_chain(_ct2(folder, 2), memory=memory), texts) == 0
+    bin_path = folder / "model.bin"  # "retrained" in place: same name, new file
+    data = bin_path.read_bytes()
+    bin_path.unlink()
+    bin_path.write_bytes(data)
+    os.utime(bin_path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    assert _misses(build_chain(_ct2(folder, 2), memory=memory), texts) == 1
+
+
+class Paragraphs(Counting):
+    def whole_paragraphs(self) -> bool:
+        return True
+
+
+def test_sentence_corrections_serve_paragraph_units(memory: TranslationMemory) -> None:
+    """The review pane stores corrections per sentence; an engine that translates whole
+    paragraphs still gets them: that paragraph goes sentence by sentence."""
+    engine = Paragraphs()
+    paragraph = "Le convoi part. Le rapport est prêt."
+    memory.add_correction("Le convoi part.", "The convoy leaves.", "fr", "en")
+    result = translate_texts(build_chain(engine, memory=memory), [paragraph, "Autre."],
+                             "fr", "en")
+    assert result[0].text == "The convoy leaves. LE RAPPORT EST PRÊT."
+    assert result[1].text == "AUTRE."
+    assert engine.calls == 2  # "Le rapport est prêt." and "Autre."
 
 
 # --- Crash and resume (issue 8) --------------------------------------------------------
