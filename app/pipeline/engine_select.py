@@ -9,6 +9,7 @@ from app.core.config import JobConfig, data_dir
 from app.pipeline.base import Job
 from app.pipeline.llm_select import load_llm
 from app.pipeline.model_store import open_store
+from app.pipeline.remote_select import is_remote, make_remote_translator
 from engines.errors import ModelNotFound
 from engines.store import InstalledModel, ModelStore, valid_id
 from engines.translate.base import Translator
@@ -18,7 +19,7 @@ from engines.translate.pseudo import PseudoTranslator
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("auto", "ct2", "llm", "pseudo")
+ENGINES = ("auto", "ct2", "llm", "pseudo")  # and openai:NAME, libretranslate:NAME
 
 
 def _missing_model(src: str, tgt: str) -> ModelNotFound:
@@ -83,6 +84,8 @@ def make_translator(config: JobConfig, src: str) -> Translator:
         return PseudoTranslator()
     if engine == "llm":
         return _load_llm_translator(config)
+    if is_remote(engine):  # an intranet server
+        return make_remote_translator(config, src)
     if engine not in ("ct2", "auto"):
         raise ModelNotFound(f"Unknown engine '{engine}': choose one of {', '.join(ENGINES)}.")
     tgt = config.target_lang
@@ -112,7 +115,7 @@ def with_chain(engine: Translator, config: JobConfig) -> Translator:
     memory (``data_dir()/memory.sqlite3``; ``extra["memory"] = "off"`` disables it)."""
     if engine.info.engine == "pseudo":
         return engine  # keeps spans by itself; nothing worth remembering
-    llm = engine.info.engine == "llm"  # glossary in the prompt, no placeholders
+    llm = engine.info.engine in ("llm", "openai")  # glossary in the prompt, no placeholders
     from engines.translate.memory import TranslationMemory
 
     memory = (TranslationMemory.open_default(data_dir())
