@@ -1,4 +1,8 @@
-"""``main.py audit [--since DATE] [--json]``: list the audit trail of this workstation."""
+"""``main.py audit [--since DATE] [--json] [--verify]``: list or check the audit trail.
+
+``--verify`` walks the hash chain (:mod:`app.core.audit_chain`) and prints either the
+number of lines and the head hash (exit 0) or the first broken line and why (exit 1).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--since", help="only jobs from this date on (YYYY-MM-DD or ISO 8601)")
     p.add_argument("--json", action="store_true", help="print the raw JSON lines")
     p.add_argument("--file", type=Path, help="read this audit file instead of the default")
+    p.add_argument("--verify", action="store_true",
+                   help="check the hash chain and report the first broken line")
     p.set_defaults(func=cmd_audit)
 
 
@@ -39,6 +45,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(f"--since: '{args.since}' is not a date (YYYY-MM-DD).") from exc
     path = args.file or audit_path()
+    if args.verify:
+        return _verify(path)
     result = read(path, since)
     for record in result.records:
         print(json.dumps(record, ensure_ascii=False) if args.json else _line(record))
@@ -47,3 +55,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if result.bad_lines:
         print(f"warning: {result.bad_lines} unreadable line(s) skipped", file=sys.stderr)
     return 0
+
+
+def _verify(path: Path) -> int:
+    from app.core.audit_chain import verify
+
+    report = verify(path)
+    print(f"{path}: {report.lines} line(s). {report.summary()}")
+    return 0 if report.ok else 1

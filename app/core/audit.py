@@ -8,6 +8,9 @@ the outcome (``ok``, ``failed`` or ``cancelled``).  No document text is written 
 
 Appending is safe between processes: the file is opened with ``O_APPEND``, locked with
 ``fcntl.flock`` where available, and each record is one ``write`` of one line.
+
+The lines form a hash chain (:mod:`app.core.audit_chain`): each carries the SHA-256 of the
+line before it and of itself, and ``main.py audit --verify`` reports the first broken line.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
+from app.core.audit_chain import ZERO, digest, last_line, seal
 from app.core.config import data_dir
 from app.core.hashing import sha256_file
 from engines.translate.base import EngineInfo, Translator
@@ -142,13 +146,18 @@ def _lock(fd: int) -> None:
 
 
 def append(record: dict[str, Any], path: Path | None = None) -> Path:
-    """Append ``record`` as one line (one ``write`` under an exclusive lock)."""
+    """Append ``record`` as one line (one ``write`` under an exclusive lock), chained to
+    the line before it."""
     path = Path(path) if path is not None else audit_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o600)
     try:
         _lock(fd)  # released when the descriptor is closed
+        previous, complete = last_line(fd)
+        line = seal(record, digest(previous) if previous is not None else ZERO) + b"\n"
+        if not complete:  # a line cut short by a crash stays a line of its own
+            line = b"\n" + line
         view = memoryview(line)
         while view:
             written = os.write(fd, view)

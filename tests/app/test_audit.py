@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core import audit
+from app.core import audit, audit_chain
 from app.core.config import JobConfig
 from app.core.errors import AppError
 from app.pipeline.engine_select import translator_factory
@@ -136,6 +136,8 @@ def test_concurrent_appends_keep_whole_lines(tmp_path: Path) -> None:
     assert len(records) == 160
     for w in range(4):
         assert [r["i"] for r in records if r["worker"] == w] == list(range(40))
+    report = audit_chain.verify(path)
+    assert report.ok and report.chained == 160, report.summary()
 
 
 def test_cli_audit_lists_and_filters(source: Path, data_dir: Path,
@@ -154,3 +156,107 @@ def test_cli_audit_lists_and_filters(source: Path, data_dir: Path,
     assert main(["audit", "--since", "2019-12-31"]) == 0
     assert "old.docx" in capsys.readouterr().out
     assert main(["audit", "--since", "yesterday"]) == 1
+
+
+# -- the hash chain --------------------------------------------------------------------
+
+def _chained(path: Path, count: int = 4) -> list[bytes]:
+    for i in range(count):
+        audit.append({"time": f"2026-01-0{i + 1}T00:00:00Z", "status": "ok", "i": i}, path)
+    return path.read_bytes().splitlines()
+
+
+def test_each_line_carries_the_hash_of_the_previous_one(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    lines = _chained(path)
+    records = [json.loads(x) for x in lines]
+    assert records[0]["prev"] == "0" * 64
+    for before, record in zip(lines, records[1:], strict=False):
+        assert record["prev"] == hashlib.sha256(before).hexdigest()
+    assert [r["i"] for r in records] == [0, 1, 2, 3]
+    report = audit_chain.verify(path)
+    assert report.ok and report.chained == 4
+    assert report.head == hashlib.sha256(lines[-1]).hexdigest()
+
+
+def _write(path: Path, lines: list[bytes]) -> None:
+    path.write_bytes(b"".join(x + b"\n" for x in lines))
+
+
+def test_an_edited_line_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    lines = _chained(path)
+    lines[1] = lines[1].replace(b'"status":"ok"', b'"status":"failed"')
+    _write(path, lines)
+    report = audit_chain.verify(path)
+    assert report.broken_line == 2 and "edited" in report.reason
+
+
+def test_an_edit_that_recomputes_its_own_hash_breaks_the_next_line(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    lines = _chained(path)
+    record = json.loads(lines[1])
+    record["status"] = "failed"
+    lines[1] = audit_chain.seal(record, record["prev"])
+    _write(path, lines)
+    report = audit_chain.verify(path)
+    assert report.broken_line == 3 and "line 2 was edited" in report.reason
+
+
+@pytest.mark.parametrize(("change", "broken"), [
+    ("delete-middle", 2), ("delete-first", 1), ("swap", 2), ("duplicate", 3),
+    ("insert-plain", 3)])
+def test_deleted_reordered_or_inserted_lines_are_detected(tmp_path: Path, change: str,
+                                                          broken: int) -> None:
+    path = tmp_path / "audit.jsonl"
+    lines = _chained(path)
+    if change == "delete-middle":
+        del lines[1]
+    elif change == "delete-first":
+        del lines[0]
+    elif change == "swap":
+        lines[1], lines[2] = lines[2], lines[1]
+    elif change == "duplicate":
+        lines.insert(2, lines[1])
+    else:
+        lines.insert(2, b'{"time":"2026-01-02T12:00:00Z","status":"ok"}')
+    _write(path, lines)
+    report = audit_chain.verify(path)
+    assert not report.ok and report.broken_line == broken, report.summary()
+
+
+def test_older_unchained_lines_are_accepted_only_before_the_chain(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    path.write_text('{"time":"2025-01-01T00:00:00Z","status":"ok"}\n' * 2, encoding="utf-8")
+    lines = _chained(path, 2)
+    report = audit_chain.verify(path)
+    assert report.ok and report.unchained == 2 and report.chained == 2
+    assert "not protected" in report.summary()
+    assert json.loads(lines[2])["prev"] == hashlib.sha256(lines[1]).hexdigest()
+
+
+def test_a_line_cut_short_stays_apart_and_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    _chained(path, 2)
+    with open(path, "ab") as fh:
+        fh.write(b'{"prev":"' + b"0" * 20)  # a crash in the middle of a write
+    audit.append({"status": "ok", "i": 9}, path)
+    lines = path.read_bytes().splitlines()
+    assert len(lines) == 4 and json.loads(lines[3])["i"] == 9
+    report = audit_chain.verify(path)
+    assert report.broken_line == 3 and "cut short" in report.reason
+
+
+def test_cli_audit_verify(source: Path, data_dir: Path,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    _translate(source)
+    audit.append({"time": "2026-01-02T03:04:05Z", "status": "ok"})
+    audit.append({"time": "2026-01-03T03:04:05Z", "status": "ok"})
+    assert main(["audit", "--verify"]) == 0
+    out = capsys.readouterr().out
+    assert "3 line(s). OK: 3 chained line(s), head " in out
+    lines = _lines(data_dir)
+    lines[1] = lines[1].replace("2026-01-02", "2026-01-09")
+    (data_dir / "audit.jsonl").write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+    assert main(["audit", "--verify"]) == 1
+    assert "BROKEN at line 2" in capsys.readouterr().out
