@@ -77,3 +77,14 @@ def server_for(engine: str) -> ServerConfig:
             + (f" (declared: {', '.join(same)})." if same else
                f" (none is: see {unit_servers_file()} or {user_servers_file()})."), name)
     return server
+
+
+PROVENANCE_KEYS = ("server", "url", "server_kind", "model_reported", "server_version")
+
+
+def server_fields(extra: dict[str, str]) -> dict[str, str]:
+    """What reports and the audit log record of an engine on a server (nothing for a
+    local engine): its name, URL, kind, the model it reported and its version."""
+    if not extra.get("server"):
+        return {}
+    return {key: extra.get(key, "") for key in PROVENANCE_KEYS}

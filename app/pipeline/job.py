@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.audit import JobFacts, engine_infos, include_text, record_job
+from app.core.servers import server_fields
 from app.document import TranslationStatus
 from app.pipeline.base import CURRENT_JOB, Job, ProgressCallback, Stage, current_job
 from engines.errors import Cancelled
@@ -56,7 +57,8 @@ def job_facts(job: Job) -> JobFacts:
     """What the audit trail records of ``job``, as plain data."""
     c, doc = job.config, job.document
     models = [{"role": "translation", "engine": i.engine, "id": i.model_id,
-               "version": i.version, "checksum": i.checksum, "demo": i.demo}
+               "version": i.version, "checksum": i.checksum, "demo": i.demo,
+               **server_fields(i.extra)}
               for i in engine_infos(job.translator)]
     settings = {"source": c.source_lang, "target": c.target_lang, "engine": c.engine,
                 "model": c.model, "format": c.output_format,
