@@ -92,6 +92,7 @@ class FidelityReport:
     page_count_source: int | None = None
     page_count_output: int | None = None
     coverage_checked: bool = False  # sentence coverage by alignment was available
+    uncovered: dict[int, list[str]] = field(default_factory=dict)  # block -> sentences
     issues: list[BlockIssue] = field(default_factory=list)
     skipped_blocks: list[SkippedBlock] = field(default_factory=list)
 
@@ -140,7 +141,8 @@ def check(doc: Document, coverage: dict[int, list[str]] | None = None) -> Fideli
     report = FidelityReport(source=str(doc.meta.source_path), blocks=len(doc.blocks),
                             page_count_source=doc.meta.page_count,
                             page_count_output=doc.meta.output_page_count,
-                            coverage_checked=coverage is not None)
+                            coverage_checked=coverage is not None,
+                            uncovered={k: v for k, v in (coverage or {}).items() if v})
     if (report.page_count_output is not None and report.page_count_source is not None
             and report.page_count_output != report.page_count_source):
         report.issues.append(BlockIssue(-1, "pages", f"{report.page_count_output} pages "
@@ -240,6 +242,16 @@ def sentence_coverage(doc: Document, aligner: Aligner,
             for b, alignment in zip(chunk, found, strict=True):
                 out[b.id] = uncovered_sentences(b.text, src, alignment)
     return out
+
+
+def coverage_from(report: dict[str, Any] | None, doc: Document) -> dict[int, list[str]] | None:
+    """The coverage found by an earlier report, for the blocks not edited since (an
+    export may run without the engine that can align)."""
+    if not report or not report.get("coverage_checked"):
+        return None
+    edited = {b.id for b in doc.blocks if b.translation.edited}
+    return {int(k): list(v) for k, v in (report.get("uncovered") or {}).items()
+            if int(k) not in edited}
 
 
 def summary_line(d: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from app.formats.registry import default_output_format, read_document, writer_fo
 from app.pipeline.align import ProjectStylesStage, TagPlan, find_aligner
 from app.pipeline.base import Job, Stage
 from app.pipeline.engine_select import make_translator, with_chain
-from app.pipeline.fidelity import check, sentence_coverage
+from app.pipeline.fidelity import check, coverage_from, sentence_coverage
 from engines.errors import ModelNotFound
 from engines.importers import guess_pair
 from engines.langdetect import detect, detect_document
@@ -191,7 +191,9 @@ class FidelityStage:
         if aligner is not None:  # sentence coverage from the model's forced attention
             job.report(0.0, "Checking that every sentence was translated")
             job.notes["coverage"] = sentence_coverage(job.doc, aligner)
-        job.fidelity = check(job.doc, job.notes.get("coverage")).to_dict()
+        else:  # an export without the engine: what the last check found still holds
+            job.notes["coverage"] = coverage_from(job.fidelity, job.doc)
+        job.fidelity = check(job.doc, job.notes["coverage"]).to_dict()
 
 
 @dataclass
@@ -209,7 +211,9 @@ class WriteStage:
         write_atomic(out, lambda tmp: spec.write(doc, tmp), source=cfg.input,
                      overwrite=cfg.overwrite)
         job.outputs.append(out)
-        report = check(doc, job.notes.get("coverage"))  # again: writers add page counts
+        coverage = (job.notes["coverage"] if "coverage" in job.notes
+                    else coverage_from(job.fidelity, doc))
+        report = check(doc, coverage)  # again: writers add page counts and overflows
         job.fidelity = report.to_dict()
         if cfg.fidelity_json:
             report_path = out.with_name(out.name + ".fidelity.json")

@@ -5,6 +5,7 @@ whole pipeline (DOCX in, DOCX out); an undamaged run must be reported ok."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from app.core.config import JobConfig
 from app.pipeline.job import Job, run
+from app.pipeline.stages import FidelityStage, WriteStage
 from engines.segment import join_segments, split_sentences
 from engines.translate.base import EngineInfo, Translator, TranslatorWrapper
 from tests.docgen import simple_docx
@@ -165,6 +167,18 @@ def test_dropped_sentence_is_caught_by_real_attention(tmp_path: Path,
     damaged = _run(tmp_path, adversary, [victim])
     assert adversary.damaged == 1
     assert "coverage" in _kinds(damaged, victim)
+    # An export without the engine (GUI, child process) keeps what was found ...
+    export = Job(dataclasses.replace(damaged.config, output=tmp_path / "export.docx"),
+                 document=damaged.doc, fidelity=damaged.fidelity)
+    run(export, [FidelityStage(), WriteStage()])
+    assert "coverage" in _kinds(export, victim)
+    # ... until the reviewer corrects the block.
+    block = damaged.doc.blocks[0]
+    block.translation.text, block.translation.edited = PAIRS[0][1], True
+    export = Job(dataclasses.replace(damaged.config, output=tmp_path / "export2.docx"),
+                 document=damaged.doc, fidelity=export.fidelity)
+    run(export, [FidelityStage(), WriteStage()])
+    assert export.fidelity is not None and export.fidelity["ok"] is True
 
 
 def test_damaged_real_model_output_is_caught(tmp_path: Path, lohelp_model: Path) -> None:
