@@ -84,6 +84,29 @@ def armed(target: str, *args: Any) -> Any:
     return getattr(importlib.import_module(module), name)(*args)
 
 
+def probe_in_child(module: str, function: str, out: str, target: str, *args: Any) -> Any:
+    """A process target: :func:`arm`, make ``module.function`` write :func:`probe` to
+    ``out`` the first time it is called, then run ``target`` ("module:function") with
+    ``args``.  ``function`` should be one the child calls after installing its guard::
+
+        monkeypatch.setattr(ocr_reader, "worker_main", functools.partial(
+            offline_probe.probe_in_child, "app.formats.ocr_worker", "_open", str(out),
+            "app.formats.ocr_worker:worker_main"))
+    """
+    arm()
+    owner = importlib.import_module(module)
+    real = getattr(owner, function)
+
+    def probing(*a: Any, **kw: Any) -> Any:
+        if not Path(out).exists():
+            write(out)
+        return real(*a, **kw)
+
+    setattr(owner, function, probing)
+    name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(name), attr)(*args)
+
+
 def _attempt(action: Callable[[], object]) -> str:
     before = len(leaks)
     try:
