@@ -15,6 +15,13 @@ from app.summarize.types import LENGTHS
 SUMMARY_ENGINES = ("auto", "llm", "extractive", "none")
 
 
+def _summary_engine(value: str) -> str:
+    if value in SUMMARY_ENGINES or (value.startswith("openai:") and len(value) > 7):
+        return value
+    raise argparse.ArgumentTypeError(f"invalid summary engine {value!r}: choose "
+                                     f"{', '.join(SUMMARY_ENGINES)} or openai:NAME")
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("report", help="translate a document into a report (PDF or DOCX) "
                                       "with provenance, marking and summary")
@@ -28,8 +35,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--engine", default="auto", help="ct2, pseudo or auto (default)")
     p.add_argument("--model", help="translation model folder or installed model id")
     p.add_argument("--glossary", type=Path, help="glossary CSV (source,target[,src_lang,tgt_lang])")
-    p.add_argument("--summary-engine", default="auto", choices=SUMMARY_ENGINES,
-                   help="auto: the LLM when one is installed, else extractive; none: no summary")
+    p.add_argument("--summary-engine", default="auto", type=_summary_engine,
+                   help="auto: the LLM when one is installed, else extractive; none: no "
+                        "summary; openai:NAME: a declared intranet LLM server")
     p.add_argument("--summary-model", help="LLM id or folder for the summary")
     p.add_argument("--summary-length", default="standard", choices=LENGTHS)
     p.add_argument("--password", help="password of an encrypted PDF")

@@ -88,3 +88,16 @@ def server_fields(extra: dict[str, str]) -> dict[str, str]:
     if not extra.get("server"):
         return {}
     return {key: extra.get(key, "") for key in PROVENANCE_KEYS}
+
+
+def describe_server(extra: dict[str, str]) -> str:
+    """"on server NAME (URL), model M, version V" for a report; "" for a local engine."""
+    fields = server_fields(extra)
+    if not fields:
+        return ""
+    parts = [f"on server {fields['server']} ({fields['url']})"]
+    if fields["model_reported"]:
+        parts.append(f"model {fields['model_reported']}")
+    if fields["server_version"]:
+        parts.append(f"version {fields['server_version']}")
+    return ", ".join(parts)

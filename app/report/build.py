@@ -10,16 +10,19 @@ from typing import Any
 
 from app.core.errors import ConfigError
 from app.core.output import default_output, write_atomic
+from app.core.servers import server_fields
 from app.document import Document
 from app.pipeline.job import Job, Stage, current_job
 from app.pipeline.llm_select import llm_available, load_llm
 from app.pipeline.model_store import open_store
+from app.pipeline.remote_select import load_remote_llm
 from app.pipeline.stages import TRANSLATE_STAGES
 from app.report.docx_report import write_docx_report
 from app.report.model import ReportData, gather
 from app.report.pdf_report import write_pdf_report
 from app.summarize import summarize_document
 from app.summarize.types import SummaryOptions, SummaryResult
+from engines.llm.backend import LLMBackend
 from engines.store import valid_id
 
 log = logging.getLogger(__name__)
@@ -68,12 +71,15 @@ def summarize(job: Job, options: ReportOptions) -> SummaryResult | None:
     engine = options.summary_engine
     if engine == "none":
         return None
-    if engine not in SUMMARY_ENGINES:
+    if engine not in SUMMARY_ENGINES and not engine.startswith("openai:"):
         raise ConfigError(f"Unknown summary engine '{engine}': choose one of "
                           f"{', '.join(SUMMARY_ENGINES)}.")
     use_llm = engine == "llm" or (engine == "auto" and llm_available(options.summary_model))
-    llm = (load_llm(options.summary_model, device=job.config.device, threads=job.config.threads)
-           if use_llm else None)
+    llm: LLMBackend | None = (
+        load_llm(options.summary_model, device=job.config.device, threads=job.config.threads)
+        if use_llm else None)
+    if engine.startswith("openai:"):  # an intranet LLM server
+        llm = load_remote_llm(engine)
     result = summarize_document(job.doc, SummaryOptions(lang=job.config.target_lang,
                                                         length=options.summary_length),
                                 llm=llm, translator=job.translator, cancel=job.cancel,
@@ -83,7 +89,7 @@ def summarize(job: Job, options: ReportOptions) -> SummaryResult | None:
     job.notes.setdefault("models", []).append(
         {"role": "summary", "engine": result.engine,
          "id": result.model_id if result.engine == "llm" else "textrank",
-         "checksum": checksum, "demo": result.demo})
+         "checksum": checksum, "demo": result.demo, **server_fields(result.server)})
     return result
 
 

@@ -97,8 +97,9 @@ def cover(data: ReportData, lab: dict[str, str]) -> list[Element]:
                                  for k, v in rows], widths=[0.3, 0.7], kind="keyvalue")]
     out += markings_found(data, lab)
     out.append(Heading(lab["engines"], 2))
-    models = [[Cell(m.role), Cell(m.engine), Cell(m.model_id + (f" — {lab['demo']}"
-                                                                if m.demo else ""), bold=m.demo),
+    models = [[Cell(m.role), Cell(m.engine),
+               Cell(m.model_id + (f" — {lab['demo']}" if m.demo else "")
+                    + (f" ({m.server})" if m.server else ""), bold=m.demo),
                Cell(m.version)] for m in data.models]
     out.append(Table(models, [lab["role"], "Engine", lab["model"], lab["version"]],
                      [0.2, 0.15, 0.5, 0.15]))

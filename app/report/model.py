@@ -18,6 +18,7 @@ from typing import Any
 
 from app.core.audit import engine_infos, workstation
 from app.core.hashing import sha256_file
+from app.core.servers import describe_server
 from app.document import Block, BlockKind, Document, TranslationStatus
 from app.pipeline.fidelity import check
 from app.pipeline.model_store import open_store
@@ -40,10 +41,12 @@ class ModelLine:
     version: str = ""
     checksum: str = ""
     demo: bool = False
+    server: str = ""  # "on server NAME (URL), model M, version V" for an intranet server
 
     def to_dict(self) -> dict[str, Any]:
         return {"role": self.role, "engine": self.engine, "id": self.model_id,
-                "version": self.version, "checksum": self.checksum, "demo": self.demo}
+                "version": self.version, "checksum": self.checksum, "demo": self.demo,
+                "server": self.server}
 
 
 @dataclass(frozen=True)
@@ -114,12 +117,12 @@ def model_lines(translator: Translator | None, summary: SummaryResult | None = N
     for info in engine_infos(translator):
         version = _manifest_version(info.model_id) or info.version
         lines.append(ModelLine("translation", info.engine, info.model_id, version,
-                               info.checksum, info.demo))
+                               info.checksum, info.demo, describe_server(info.extra)))
     if summary is not None:
         if summary.engine == "llm":
             lines.append(ModelLine("summary", "llm", summary.model_id,
                                    _manifest_version(summary.model_id), summary_checksum,
-                                   summary.demo))
+                                   summary.demo, describe_server(summary.server)))
         else:
             lines.append(ModelLine("summary", "extractive", "textrank", "1"))
     return lines
