@@ -99,7 +99,7 @@ def macro_enabled(source: Path, out: Path, main_type: str, main_part: str) -> Pa
                 ct_end = text.index('"', ct_start)
                 text = text[:ct_start] + main_type + text[ct_end:]
                 text = text.replace(
-                    "</Types>", '<Default Extension="bin" ContentType='
+                    "</Types>", f'<Override PartName="/{folder}/vbaProject.bin" ContentType='
                     '"application/vnd.ms-office.vbaProject"/></Types>')
                 data = text.encode("utf-8")
             elif item.filename == rels_name:

@@ -37,8 +37,9 @@ def open_pptx(path: Path) -> tuple[Any, bool]:
     vba = [rid for rid, rel in part.rels.items() if rel.reltype.endswith(_MACRO_RELS)]
     for rid in vba:
         part.rels.pop(rid)
-    if macros:
+    if macros:  # ``content_type`` is a cached property: reset the cache too
         part._content_type = _PLAIN_MAIN
+        part.__dict__["content_type"] = _PLAIN_MAIN
     return prs, macros or bool(vba)
 
 
