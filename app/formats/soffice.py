@@ -5,10 +5,17 @@ Office Open XML sibling, which the regular readers then take.  The child runs wi
 throw-away user profile (so parallel conversions never share a lock), a wall-clock
 timeout after which its whole process group is killed, and CPU-time and file-size
 limits.  Without LibreOffice, the error names the missing program.
+
+LibreOffice is a native program: the Python offline guard does not reach into it, and a
+document may link remote images or data.  Where the system allows user namespaces
+(``unshare -rn``), LibreOffice therefore runs in a network namespace of its own, which
+has no network at all (only a loopback that is down); elsewhere the HTTP proxy variables
+are removed from its environment and a warning is logged.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -46,6 +53,22 @@ def missing_message(what: str) -> str:
             "format (.docx, .pptx, .xlsx) first.")
 
 
+@functools.cache
+def no_network_prefix() -> tuple[str, ...]:
+    """``("unshare", "-rn")`` where it works, else ``()`` (logged once)."""
+    unshare = shutil.which("unshare")
+    if unshare and sys.platform.startswith("linux"):
+        try:
+            if subprocess.run([unshare, "-rn", "true"], capture_output=True,
+                              timeout=10).returncode == 0:
+                return (unshare, "-rn")
+        except (OSError, subprocess.SubprocessError):
+            pass
+    log.warning("LibreOffice conversions run without a network namespace (unshare -rn is "
+                "not available here): they are not isolated from the network")
+    return ()
+
+
 def _limits() -> None:  # pragma: no cover - runs in the child
     import resource
 
@@ -63,8 +86,9 @@ def convert(source: Path, target_format: str, out_dir: Path,
         raise UnsupportedDocument(missing_message(f"Converting {source.suffix} files"))
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="passerelle-lo-") as profile:
-        cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
-               "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+        cmd = [*no_network_prefix(), soffice,
+               f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+               "--nologo", "--nodefault", "--nolockcheck",
                "--convert-to", target_format, "--outdir", str(out_dir), str(source)]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("http", "HTTP"))}
         env["HOME"] = profile
