@@ -127,7 +127,7 @@ class ReviewModel(RowTableModel):
         return "\n".join(lines)
 
     def _kind_label(self, kind: str) -> str:
-        return QCoreApplication.translate("Fidelity", KIND_LABELS.get(kind, kind))
+        return kind_label(kind)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -204,6 +204,28 @@ class ReviewModel(RowTableModel):
         emit(self.headerDataChanged, Qt.Orientation.Horizontal, 0, 1)
 
 
+def kind_label(kind: str) -> str:
+    """The fidelity issue kind in words, in the UI language (lupdate sees each literal)."""
+    labels = {
+        "untranslated": QCoreApplication.translate("Fidelity", "not translated"),
+        "unreadable": QCoreApplication.translate("Fidelity", "unreadable text"),
+        "unread": QCoreApplication.translate("Fidelity", "page not read"),
+        "language": QCoreApplication.translate("Fidelity", "no model for its language"),
+        "numbers": QCoreApplication.translate("Fidelity", "numbers or dates lost or changed"),
+        "markup": QCoreApplication.translate("Fidelity", "markup debris"),
+        "length": QCoreApplication.translate("Fidelity", "length out of bounds"),
+        "coverage": QCoreApplication.translate("Fidelity", "sentence missing"),
+        "identical": QCoreApplication.translate("Fidelity", "left untranslated (identical)"),
+        "styles": QCoreApplication.translate("Fidelity", "styled spans"),
+        "overflow": QCoreApplication.translate("Fidelity", "text overflow"),
+        "typeset": QCoreApplication.translate("Fidelity", "typesetting"),
+        "protected": QCoreApplication.translate("Fidelity", "protected span restored"),
+        "debris": QCoreApplication.translate("Fidelity", "debris repaired"),
+        "pages": QCoreApplication.translate("Fidelity", "page count"),
+    }
+    return labels.get(kind, KIND_LABELS.get(kind, kind))
+
+
 def fidelity_summary(fidelity: dict[str, Any] | None) -> str:
     if not fidelity:
         return ""
@@ -222,9 +244,7 @@ def fidelity_summary(fidelity: dict[str, Any] | None) -> str:
                  .replace("%1", str(kept)).replace("%2", str(checked)))
     kinds = fidelity.get("issue_kinds") or {}
     if kinds:
-        parts.append(", ".join(
-            f"{n} {QCoreApplication.translate('Fidelity', KIND_LABELS.get(k, k))}"
-            for k, n in kinds.items()))
+        parts.append(", ".join(f"{n} {kind_label(k)}" for k, n in kinds.items()))
     return ", ".join(parts)
 
 

@@ -151,6 +151,69 @@
     </message>
 </context>
 <context>
+    <name>Fidelity</name>
+    <message>
+        <source>not translated</source>
+        <translation>non traduit</translation>
+    </message>
+    <message>
+        <source>unreadable text</source>
+        <translation>texte illisible</translation>
+    </message>
+    <message>
+        <source>page not read</source>
+        <translation>page non lue</translation>
+    </message>
+    <message>
+        <source>no model for its language</source>
+        <translation>aucun modèle pour sa langue</translation>
+    </message>
+    <message>
+        <source>numbers or dates lost or changed</source>
+        <translation>nombres ou dates perdus ou modifiés</translation>
+    </message>
+    <message>
+        <source>markup debris</source>
+        <translation>débris de balises</translation>
+    </message>
+    <message>
+        <source>length out of bounds</source>
+        <translation>longueur hors limites</translation>
+    </message>
+    <message>
+        <source>sentence missing</source>
+        <translation>phrase manquante</translation>
+    </message>
+    <message>
+        <source>left untranslated (identical)</source>
+        <translation>laissé non traduit (identique)</translation>
+    </message>
+    <message>
+        <source>styled spans</source>
+        <translation>segments stylés</translation>
+    </message>
+    <message>
+        <source>text overflow</source>
+        <translation>débordement du texte</translation>
+    </message>
+    <message>
+        <source>typesetting</source>
+        <translation>composition</translation>
+    </message>
+    <message>
+        <source>protected span restored</source>
+        <translation>segment protégé rétabli</translation>
+    </message>
+    <message>
+        <source>debris repaired</source>
+        <translation>débris réparés</translation>
+    </message>
+    <message>
+        <source>page count</source>
+        <translation>nombre de pages</translation>
+    </message>
+</context>
+<context>
     <name>Formats</name>
     <message>
         <source>Word document (DOCX)</source>
@@ -676,6 +739,10 @@
     <message>
         <source>%1 NOT translated</source>
         <translation>%1 NON traduits</translation>
+    </message>
+    <message>
+        <source>%1 damaged</source>
+        <translation>%1 endommagés</translation>
     </message>
     <message>
         <source>numbers kept %1/%2</source>

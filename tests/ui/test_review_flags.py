@@ -18,7 +18,7 @@ from app.pipeline.job import Job, run
 from app.ui.i18n import LanguageManager
 from app.ui.mainwindow import MainWindow
 from app.ui.memory_adapter import correction_pairs
-from app.ui.qt import Qt
+from app.ui.qt import Qt, QTranslator
 from app.ui.review import FLAGGED, ReviewModel, ReviewPane
 from app.ui.settings import AppSettings
 from engines.translate.base import EngineInfo, Translator
@@ -198,3 +198,12 @@ def test_correction_written_differently_is_reused_for_the_whole_block(
     model.set_document(doc, None)
     assert model.setData(model.index(0, ReviewModel.TRANSLATION), merged)
     assert _translate(tmp_path, "encore", [SOURCE], True) == [merged]
+
+
+def test_issue_kinds_are_in_the_french_catalogue() -> None:
+    translator = QTranslator()
+    assert translator.load(str(Path(__file__).resolve().parents[2] / "resources" / "i18n"
+                               / "passerelle_fr.qm"))
+    assert translator.translate("Fidelity", "markup debris") == "débris de balises"
+    assert translator.translate("Fidelity", "sentence missing") == "phrase manquante"
+    assert translator.translate("Review", "%1 damaged") == "%1 endommagés"
