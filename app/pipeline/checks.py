@@ -75,6 +75,9 @@ LENGTH_BOUNDS: dict[tuple[str, str], Bands] = {
     ("en", "fr"): ((20, 0.62, 2.50), (60, 0.71, 2.00), (150, 0.77, 1.82)),
 }
 DEFAULT_BOUNDS: Bands = ((20, 0.30, 3.00), (60, 0.35, 2.50), (150, 0.40, 2.20))
+# Scripts without spaces between words, or with far denser characters: a character
+# ratio against an alphabetic language means nothing until the pair is measured.
+DENSE_SCRIPTS = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my"})
 
 
 def length_ratio(source: str, target: str) -> float:
@@ -95,6 +98,8 @@ def length_bounds(src: str, tgt: str, source_chars: int) -> tuple[float, float]:
 def length_finding(source: str, target: str, src: str, tgt: str) -> Finding | None:
     chars = len(" ".join(source.split()))
     if chars < MIN_LENGTH_CHECKED:
+        return None
+    if (src, tgt) not in LENGTH_BOUNDS and {src, tgt} & DENSE_SCRIPTS:
         return None
     lo, hi = length_bounds(src, tgt, chars)
     ratio = length_ratio(source, target)

@@ -120,6 +120,8 @@ def test_length_bounds() -> None:
     assert short is not None and "missing" in short.detail
     long = length_finding(src, "The convoy " * 30, "fr", "en")
     assert long is not None and "invented" in long.detail
+    assert length_finding(src, "车队明天早上出发。", "fr", "zh") is None  # pair not measured
+    assert length_finding(src, "Der Konvoi.", "fr", "de") is not None  # wide default bounds
 
 
 # --- Coverage from an alignment ------------------------------------------------------
