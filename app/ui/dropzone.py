@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from app.formats.sniff import SUPPORTED
 from app.ui.icons import icon
 from app.ui.qt import (
     QDragEnterEvent,
@@ -21,7 +22,9 @@ from app.ui.qt import (
     emit,
 )
 
-SUPPORTED_SUFFIXES = (".docx", ".docm", ".pdf")
+# Every extension a reader takes (Word, PDF, PowerPoint, Excel, OpenDocument, text,
+# Markdown, HTML, e-mail, legacy Office through LibreOffice, scanned images).
+SUPPORTED_SUFFIXES = tuple(SUPPORTED)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
