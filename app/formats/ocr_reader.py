@@ -169,7 +169,7 @@ def _task(path: Path, fmt: str, pages: list[int], lang: str | None, password: st
     return OcrTask(path=str(path), fmt=fmt, pages=pages, lang=lang, password=password,
                    dpi=options.dpi, max_pixels=options.max_pixels,
                    memory_limit_mb=options.memory_limit_mb, tessdata=options.tessdata,
-                   page_timeout_s=options.page_timeout_s)
+                   page_timeout_s=options.page_timeout_s / 3)  # per Tesseract run
 
 
 def _detected_lang(page: PageData, fallback: str) -> str:
