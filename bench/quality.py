@@ -263,10 +263,10 @@ def main() -> int:
     if args.variants:
         for name, factory in [
             ("Passerelle, spans masked up front (former)",
-             chain_factory(args.model, 4, protect_mode="mask")),
+             chain_factory(args.model, 2, protect_mode="mask")),
             ("Passerelle, sentence by sentence",
-             chain_factory(args.model, 4, paragraphs=False)),
-            ("Passerelle beam 2", chain_factory(args.model, 2)),
+             chain_factory(args.model, 2, paragraphs=False)),
+            ("Passerelle beam 4", chain_factory(args.model, 4)),
         ]:
             fig, job = pipeline(args.model, docx, name, translator=factory)
             fig.note += f"; {repairs(job)}"
@@ -280,7 +280,7 @@ def main() -> int:
 
     if args.sweep:
         print("\nPipeline wall time by beam and threads (inter × intra), same run:")
-        for beam in (2, 4):
+        for beam in (2, 3, 4):
             for inter, intra in ((1, 1), (1, 2), (2, 1)):
                 fig, _ = pipeline(args.model, docx, f"beam {beam} {inter}x{intra}",
                                   translator=chain_factory(args.model, beam, inter, intra))
