@@ -75,7 +75,22 @@ AVX2_TESTS := tests/engines/test_int8_path.py tests/engines/test_gguf_convert.py
 	tests/app/test_cli_summarize.py tests/app/test_toy_end_to_end.py \
 	tests/app/test_align.py tests/app/test_cli_models.py
 test-avx2: $(STAMP) demo-model
+	@$(AVX2_ENV) $(PY) -c "from tests.int8_path import int8_path; print(int8_path().describe())"
 	$(AVX2_ENV) QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(AVX2_TESTS)
+
+# Intranet engines (README "Intranet servers"): end-to-end tests against REAL servers on
+# 127.0.0.1, a llama.cpp llama-server (compiled once, 15+ min on 2 cores) and LibreTranslate
+# (its own venv, torch CPU), both cached in $(INTRANET_CACHE) outside the repository.
+# scripts/intranet_servers.py checks the cache first: a second run builds nothing.
+.PHONY: intranet-servers test-intranet bench-intranet
+INTRANET_CACHE ?= $(HOME)/.cache/passerelle-intranet
+intranet-servers: $(STAMP) demo-model
+	PASSERELLE_INTRANET_CACHE=$(INTRANET_CACHE) nice -n 10 $(PY) scripts/intranet_servers.py build
+test-intranet: intranet-servers
+	PASSERELLE_INTRANET_CACHE=$(INTRANET_CACHE) QT_QPA_PLATFORM=offscreen \
+		$(PY) -m pytest -q -m intranet tests/intranet
+bench-intranet: intranet-servers
+	PASSERELLE_INTRANET_CACHE=$(INTRANET_CACHE) $(PY) bench/intranet.py
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache

@@ -199,7 +199,9 @@ def package_argos(p: Paths) -> None:
         return
     model = shared_model_dir()
     if not (model / "model.bin").is_file():
-        raise SystemExit(f"no model at {model} (the shared fr-en-lohelp-small model)")
+        log.warning("No model at %s (../shared/models/fr-en-lohelp-small): no Argos package; "
+                    "the LibreTranslate tests will be skipped", model)
+        return
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "model").mkdir(parents=True)

@@ -106,8 +106,12 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     def _forward(self, proxy: FaultProxy, body: bytes, cut: bool) -> None:
         upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=600)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
-        upstream.request(self.command, self.path, body=body or None, headers=headers)
-        answer = upstream.getresponse()
+        try:
+            upstream.request(self.command, self.path, body=body or None, headers=headers)
+            answer = upstream.getresponse()
+        except ConnectionRefusedError:  # upstream down: what a reverse proxy answers
+            return self._answer(502, b'{"error": "upstream refused the connection"}',
+                                {"Content-Type": "application/json"})
         self.send_response(answer.status)
         for key, value in answer.getheaders():
             if key.lower() not in HOP_HEADERS:
