@@ -19,9 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.cli import main as cli_main
 
         return cli_main(args)
+    from app.core.servers import allow_list
     from engines import offline
 
-    offline.install()
+    offline.install(allow_list())  # loopback and the declared intranet servers only
     from app.ui.main import run_gui
 
     return run_gui([Path(a) for a in args])
