@@ -15,6 +15,7 @@ from app.core.config import JobConfig
 from app.document import Block, TranslationStatus
 from app.pipeline.engine_select import translator_factory
 from app.pipeline.job import Job, run
+from engines.translate.memory import MemoryTranslator
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _WORDS = re.compile(r"[^\W\d_]{3,}")
@@ -43,14 +44,15 @@ def oracle(block: Block) -> list[str]:
 
 
 def _translate_ch03(tmp_path_factory: pytest.TempPathFactory, lohelp_model: Path,
-                   shared_corpus: Path, source_lang: str | None) -> Job:
+                   shared_corpus: Path, source_lang: str | None, memory: bool = False) -> Job:
     source = shared_corpus / "real-fr" / "ch03.fr.docx"
     if not source.is_file():
         pytest.skip(f"{source} is absent")
     out = tmp_path_factory.mktemp("ch03") / "ch03.en.docx"
     config = JobConfig(input=source, target_lang="en", source_lang=source_lang, engine="ct2",
                        model=str(lohelp_model), output=out, overwrite=True, threads=1)
-    config.extra["memory"] = "off"  # the report must hold on a fresh run
+    if not memory:
+        config.extra["memory"] = "off"  # the report must hold on a fresh run
     return run(Job(config=config, translator_factory=translator_factory))
 
 
@@ -106,3 +108,20 @@ def test_english_paragraphs_are_listed_as_skipped(ch03_detected: Job) -> None:
     french = [b for b in ch03_detected.doc.blocks if b.language == "fr"]
     assert french and all(b.translation.status is TranslationStatus.TRANSLATED
                           for b in french), "the fr-en model folder serves the French blocks"
+
+
+def test_a_rerun_from_the_memory_gives_the_same_report(
+        tmp_path_factory: pytest.TempPathFactory, lohelp_model: Path, shared_corpus: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second run is served from the translation memory: its report must be the
+    first one's, flags of the translation path included (not cleaner)."""
+    monkeypatch.setenv("PASSERELLE_DATA_DIR", str(tmp_path_factory.mktemp("memory")))
+    first = _translate_ch03(tmp_path_factory, lohelp_model, shared_corpus, "fr", memory=True)
+    second = _translate_ch03(tmp_path_factory, lohelp_model, shared_corpus, "fr", memory=True)
+    assert first.fidelity is not None and second.fidelity is not None
+    memory = second.translator
+    assert isinstance(memory, MemoryTranslator) and memory.hits > 0 and memory.misses == 0
+    keys = ("block", "kind", "detail")
+    assert [tuple(i[k] for k in keys) for i in second.fidelity["issues"]] == [
+        tuple(i[k] for k in keys) for i in first.fidelity["issues"]]
+    assert first.fidelity["issue_kinds"].get("numbers", 0) > 0
