@@ -4,6 +4,7 @@ ordinary words left alone, the highest marking kept and each place listed in the
 from __future__ import annotations
 
 import shutil
+from email.message import EmailMessage
 from pathlib import Path
 
 import docx
@@ -15,6 +16,7 @@ from pptx.util import Inches
 
 from app.document import BlockKind, Document, DocumentMeta, Geometry, Locator, Run, Style
 from app.formats.registry import read_document
+from app.formats.soffice import convert, find_soffice
 from app.report.build import write_report
 from app.report.markings import (
     LEVELS,
@@ -294,6 +296,43 @@ def test_scanned_page_read_by_ocr(tmp_path: Path) -> None:
     scan.save(str(tmp_path / "scan.pdf"))
     label, places = _labels_and_places(tmp_path / "scan.pdf")
     assert label == "SECRET" and ("SECRET", 1) in places
+
+
+@pytest.mark.parametrize(("name", "content", "label"), [
+    ("note.txt", "Rapport de situation.\n\nLe secret de fabrication reste interne.\n\n"
+                 "NATO SECRET\n", "NATO SECRET"),
+    ("note.md", "# Rapport\n\nTexte du rapport.\n\n**CONFIDENTIEL DÉFENSE**\n",
+     "CONFIDENTIEL DÉFENSE"),
+    ("note.html", "<html><body><p>Texte du rapport.</p><table><tr><td>Niveau</td>"
+                  "<td>DIFFUSION RESTREINTE</td></tr></table></body></html>",
+     "DIFFUSION RESTREINTE"),
+])
+def test_text_formats(tmp_path: Path, name: str, content: str, label: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    assert _labels_and_places(path)[0] == label
+
+
+def test_email_body(tmp_path: Path) -> None:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example.org", "b@example.org", "Rapport"
+    msg.set_content("Bonjour,\n\nTexte du rapport.\n\nSECRET SPÉCIAL FRANCE\n")
+    path = tmp_path / "note.eml"
+    path.write_bytes(msg.as_bytes())
+    assert _labels_and_places(path)[0] == "SECRET SPÉCIAL FRANCE"
+
+
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice is not installed")
+def test_odt_header_and_table_cell(tmp_path: Path) -> None:
+    d = docx.Document()
+    d.add_paragraph("Rapport de situation.")
+    d.sections[0].header.paragraphs[0].text = "DIFFUSION RESTREINTE"
+    d.add_table(rows=1, cols=2).cell(0, 1).text = "TRÈS SECRET"
+    d.save(str(tmp_path / "m.docx"))
+    odt = convert(tmp_path / "m.docx", "odt", tmp_path / "odt")
+    label, places = _labels_and_places(odt)
+    assert label == "TRÈS SECRET"
+    assert {lv for lv, _ in places} == {"DIFFUSION RESTREINTE", "TRÈS SECRET"}
 
 
 # -- the report lists where each marking was found -----------------------------------
