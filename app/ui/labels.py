@@ -14,6 +14,12 @@ def engine_label(engine: str) -> str:
         "pseudo": QCoreApplication.translate("Engines", "Pseudo preview (layout test)"),
         "llm": QCoreApplication.translate("Engines", "LLM (demo quality)"),
     }
+    kind, sep, name = engine.partition(":")
+    if sep and kind in ("openai", "libretranslate"):
+        template = (QCoreApplication.translate("Engines", "Intranet LLM server %1")
+                    if kind == "openai" else
+                    QCoreApplication.translate("Engines", "Intranet LibreTranslate %1"))
+        return template.replace("%1", name)
     return labels.get(engine, engine)
 
 

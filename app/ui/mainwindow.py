@@ -48,9 +48,17 @@ log = logging.getLogger(__name__)
 
 
 def available_engines() -> list[str]:
+    """The local engines, then one per declared intranet server (``KIND:NAME``)."""
+    from app.core.servers import configured_servers
     from app.pipeline.engine_select import ENGINES
+    from engines.remote.errors import ServerConfigError
 
-    return list(ENGINES)
+    try:
+        servers = [f"{s.kind}:{name}" for name, s in configured_servers().items()]
+    except ServerConfigError as exc:
+        log.error("Intranet servers ignored: %s", exc)
+        servers = []
+    return list(ENGINES) + servers
 
 
 def apply_model_stores(folders: list[str]) -> None:

@@ -35,6 +35,7 @@ from app.ui.qt import (
     Signal,
     emit,
 )
+from app.ui.servers_view import ServersPanel
 from app.ui.table_model import RowTableModel
 from app.ui.workers import FunctionWorker, start
 
@@ -196,8 +197,10 @@ class ModelManagerDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        self.servers = ServersPanel(self)  # intranet servers: reachable, models, latency
+        layout.addWidget(self.servers)
         self._busy = False
-        self.resize(860, 380)
+        self.resize(860, 520)
         self.retranslate()
         self._set_busy(False)
         if self.available:
@@ -223,6 +226,7 @@ class ModelManagerDialog(QDialog):
         else:
             self.info.setText(self.tr("The model store is not available in this build."))
         self.model.retranslate()
+        self.servers.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
