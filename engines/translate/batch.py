@@ -244,8 +244,9 @@ def translate_texts(
     translated is kept and only the rest is retried one unit at a time.
     """
     paragraphs = translator.whole_paragraphs()
-    segmented: list[list[Segment]] = [lines(t) if paragraphs else segment(t, src)
-                                      for t in texts]
+    corrected = _whole_corrections(translator, texts, src, tgt)
+    segmented: list[list[Segment]] = [
+        [] if t in corrected else lines(t) if paragraphs else segment(t, src) for t in texts]
     unique: list[str] = list(dict.fromkeys(s.text for segs in segmented for s in segs))
     log.info("%d texts, %d %s (%d unique)", len(texts), sum(len(s) for s in segmented),
              "paragraph lines" if paragraphs else "sentences", len(unique))
@@ -267,8 +268,27 @@ def translate_texts(
             progress(len(unique), len(unique))
     if len(translated) < len(unique):
         raise Cancelled()
-    return [_result(translator, text, segs, translated)
+    return [_corrected(text, corrected[text]) if text in corrected
+            else _result(translator, text, segs, translated)
             for text, segs in zip(texts, segmented, strict=True)]
+
+
+def _whole_corrections(translator: Translator, texts: Sequence[str], src: str,
+                       tgt: str) -> dict[str, str]:
+    """User corrections stored for whole texts (a block corrected in one piece), asked
+    of the chain's outermost memory, if any; such a text is not split nor translated."""
+    fn = getattr(translator, "corrections_for", None)
+    if fn is None:
+        return {}
+    found: dict[str, str] = fn([t for t in texts if t.strip()], src, tgt)
+    return found
+
+
+def _corrected(text: str, correction: str) -> TextResult:
+    stripped = text.strip()
+    lead = text[:text.index(stripped)]
+    return TextResult(lead + correction + text[len(lead) + len(stripped):], sentences=1,
+                      from_memory=True)
 
 
 def _result(translator: Translator, text: str, segs: list[Segment],

@@ -230,6 +230,13 @@ class MemoryTranslator(StreamingWrapper):
         finally:  # also on cancel or engine failure: keep what was computed
             self._store(pending, src, tgt)
 
+    def corrections_for(self, texts: Sequence[str], src: str, tgt: str) -> dict[str, str]:
+        """The user's corrections of whole ``texts`` (blocks corrected in one piece)."""
+        if not texts or not self.memory.has_corrections(src, tgt):
+            return {}
+        found = self.memory.entries(texts, self.model_key, src, tgt, origins=(USER,))
+        return {t: target for t, (target, _) in found.items()}
+
     def _store(self, pairs: list[tuple[str, str]], src: str, tgt: str) -> None:
         notes = {s: self._notes[s].to_json() for s, _ in pairs if s in self._notes}
         self.memory.store(pairs, self.model_key, src, tgt, notes=notes)

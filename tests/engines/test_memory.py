@@ -248,6 +248,18 @@ def test_sentence_corrections_serve_paragraph_units(memory: TranslationMemory) -
     assert engine.calls == 2  # "Le rapport est prêt." and "Autre."
 
 
+def test_whole_block_correction_serves_sentence_engines(memory: TranslationMemory) -> None:
+    """A block corrected in one piece (its sentences did not pair up) is used whole by
+    an engine that translates sentence by sentence."""
+    engine = Counting()
+    block = "Le convoi part. Le rapport est prêt."
+    memory.add_correction(block, "The convoy and its report leave.", "fr", "en")
+    result = translate_texts(build_chain(engine, memory=memory), ["  " + block, "Autre."],
+                             "fr", "en")
+    assert result[0].text == "  The convoy and its report leave." and result[0].from_memory
+    assert result[1].text == "AUTRE." and engine.calls == 1
+
+
 # --- Crash and resume (issue 8) --------------------------------------------------------
 
 CHILD = textwrap.dedent("""
