@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 _WORK: list[Path] = []
 
 
-def _workdir() -> Path:
+def work_dir() -> Path:
+    """A private folder for converted copies, removed when the process exits."""
     if not _WORK:
         folder = Path(tempfile.mkdtemp(prefix="passerelle-legacy-"))
         atexit.register(shutil.rmtree, folder, True)
@@ -39,7 +40,7 @@ def make_legacy_reader(readers: dict[str, Callable[..., Document]]
     def read_legacy(path: Path, password: str | None = None) -> Document:
         path = Path(path)
         target = LEGACY_TARGETS.get(path.suffix.lower(), "docx")  # a renamed .doc: Word
-        folder = Path(tempfile.mkdtemp(dir=_workdir()))
+        folder = Path(tempfile.mkdtemp(dir=work_dir()))
         converted = convert(path, target, folder)
         doc = readers[target](converted)
         doc.meta.sha256 = sha256_file(path)

@@ -134,6 +134,8 @@ def output_for(path: Path, folder: Path, config: JobConfig) -> Path:
     fmt = format_for_suffix(path.suffix) or "docx"
     if fmt == "legacy":
         fmt = {".ppt": "pptx", ".xls": "xlsx"}.get(path.suffix.lower(), "docx")
+    elif fmt == "msg":
+        fmt = "eml"  # an Outlook message is read, and written, as an e-mail
     name = config.output_format or default_output_format(fmt)
     return default_output(path, config.target_lang, writer_for(name, fmt).suffix, folder)
 
