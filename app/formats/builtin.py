@@ -17,6 +17,7 @@ from app.formats.legacy import make_legacy_reader
 from app.formats.markdown import read_md, write_md
 from app.formats.ocr_reader import read_image, read_pdf_ocr
 from app.formats.odf import read_odf, write_odf
+from app.formats.outlook import read_msg
 from app.formats.pdf_bilingual import write_pdf_bilingual
 from app.formats.pdf_searchable import write_searchable_pdf
 from app.formats.pdf_writer import write_pdf_inplace
@@ -38,6 +39,7 @@ register_reader("txt", read_txt)
 register_reader("md", read_md)
 register_reader("html", read_html)
 register_reader("eml", read_eml)
+register_reader("msg", read_msg)
 register_reader("legacy", make_legacy_reader({"docx": read_docx, "pptx": read_pptx,
                                               "xlsx": read_xlsx}))
 
