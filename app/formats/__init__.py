@@ -1,5 +1,4 @@
-"""Readers and writers, registered by format (see :mod:`app.formats.registry`); importing
-the package registers the built-in ones (:mod:`app.formats.builtin`).
+"""Readers and writers, registered by format (see :mod:`app.formats.registry`).
 
 PyMuPDF 2 imports its optional ONNX layout analyser (``pymupdf.layout``) and
 ``pymupdf4llm`` whenever it is imported.  Nothing here uses them, and loading onnxruntime
@@ -13,7 +12,3 @@ import sys as _sys
 _os.environ.setdefault("PYMUPDF_SUGGEST_LAYOUT_ANALYZER", "0")
 for _optional in ("pymupdf.layout", "pymupdf4llm"):
     _sys.modules.setdefault(_optional, None)  # type: ignore[arg-type]
-
-# The built-in readers and writers register themselves with the registry; importing any
-# module of this package (the registry included) registers them first.
-from app.formats import builtin as _builtin  # noqa: E402, F401

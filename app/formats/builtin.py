@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.document import Document
+from app.formats.catalog import WriterSpec, register_reader, register_writer
 from app.formats.docx_from_pdf import write_docx_from_pdf
 from app.formats.docx_reader import read_docx
 from app.formats.docx_writer import write_docx
@@ -24,7 +25,6 @@ from app.formats.pdf_writer import write_pdf_inplace
 from app.formats.plaintext import read_txt, write_txt
 from app.formats.pptx_reader import read_pptx
 from app.formats.pptx_writer import write_pptx
-from app.formats.registry import WriterSpec, register_reader, register_writer
 from app.formats.xlsx_reader import read_xlsx
 from app.formats.xlsx_writer import write_xlsx, write_xlsx_bilingual
 

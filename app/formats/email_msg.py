@@ -22,9 +22,9 @@ from pathlib import Path
 from app.core.errors import AppError, CorruptDocument, DocumentTooLarge
 from app.core.hashing import sha256_file
 from app.document import BlockKind, Document, DocumentMeta, Locator, Run, TranslationStatus
+from app.formats.catalog import default_output_format, read_document, writer_for
 from app.formats.html import add_html_blocks, translate_html
 from app.formats.plaintext import add_text_blocks, replace_segments
-from app.formats.registry import default_output_format, read_document, writer_for
 from app.formats.sniff import format_for_suffix
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,7 @@ def preload() -> None:
     Importing C extensions (lxml, PyMuPDF, CTranslate2) holds the GIL; done on the first
     job, that would stall the event loop for a few hundred milliseconds.
     """
-    import app.formats  # registers the built-in readers and writers
+    import app.formats.registry  # imports and registers the built-in readers and writers
     import app.pipeline.stages
     import app.report  # noqa: F401 - registers the report writers
     import engines.segment
