@@ -28,13 +28,19 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engines.protect import Span, SpanKind, find_spans
 from engines.translate.base import Translator
 from engines.translate.batch import Indexed, SentenceNotes, StreamingWrapper, stream
-from engines.translate.verify import CHECKED_KINDS, damaged_spans, find_debris, strip_debris
+from engines.translate.verify import (
+    CHECKED_KINDS,
+    damaged_spans,
+    find_debris,
+    localize,
+    strip_debris,
+)
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +173,7 @@ class ProtectedSpans(StreamingWrapper):
         re-insert what that does not fix."""
         order = list(broken)
         masks = {i: Placeholders.mask(texts[i], [
-            (s.start, s.end, s.text) for s in damaged_spans(
+            (s.start, s.end, localize(s, src, tgt)) for s in damaged_spans(
                 texts[i], broken[i], self.kinds, Placeholders.taken(texts[i]))])
             for i in order}
         retry = [i for i in order if masks[i].replacements]
@@ -192,12 +198,14 @@ class ProtectedSpans(StreamingWrapper):
         notes = SentenceNotes()
         damaged = damaged_spans(text, out, self.kinds, Placeholders.taken(text))
         if damaged:
-            out, spliced = splice(out, damaged, self._alignment(text, out, src, tgt))
+            out, spliced = splice(out, [replace(s, text=localize(s, src, tgt)) for s in damaged],
+                                  self._alignment(text, out, src, tgt))
             self.stats["spliced"] += len(spliced)
             notes.repaired_spans += [s.text for s in spliced]
             rest = damaged_spans(text, out, self.kinds, Placeholders.taken(text))
             for span in sorted(rest, key=lambda s: s.start, reverse=True):
-                out = reinsert(out, span.text, (span.start + span.end) / 2 / max(len(text), 1))
+                out = reinsert(out, localize(span, src, tgt),
+                               (span.start + span.end) / 2 / max(len(text), 1))
             self.stats["re-inserted"] += len(rest)
             notes.lost_spans += [s.text for s in rest]
         out, debris = strip_debris(text, out)

@@ -57,6 +57,28 @@ def number_values(text: str) -> set[str]:
     return out
 
 
+# Languages writing decimals with a comma (and grouping with spaces or dots); the others
+# used here write a decimal point (and group with commas).
+DECIMAL_COMMA = frozenset({"fr", "de", "es", "it", "pt", "ru", "uk", "pl", "nl", "cs", "ro",
+                           "tr", "sv", "da", "no", "fi", "el", "ca", "sk", "hu", "bg", "hr"})
+DECIMAL_POINT = frozenset({"en", "zh", "ja", "ko", "he", "th", "hi"})
+_PLAIN_NUMBER = re.compile(r"([-+−]?)(\d{1,3}(?:[ \u00a0\u202f.]\d{3})+|\d+)(?:,(\d+))?")
+
+
+def localize(span: Span, src: str, tgt: str) -> str:
+    """How a number of the source is written in the target language: ``-12,5`` →
+    ``-12.5`` and ``1 250,75`` → ``1,250.75`` from French to English (other spans, and
+    numbers between languages of one convention, are left as they are)."""
+    if span.kind is not SpanKind.NUMBER or src not in DECIMAL_COMMA or tgt not in DECIMAL_POINT:
+        return span.text
+    m = _PLAIN_NUMBER.fullmatch(span.text)
+    if m is None or ("." in m.group(2) and not m.group(3)):
+        return span.text  # "1.250" alone: a thousands dot or a version, keep it
+    sign, whole, decimals = m.groups()
+    groups = re.split(r"[ \u00a0\u202f.]", whole)
+    return sign + ",".join(groups) + (f".{decimals}" if decimals else "")
+
+
 def checked_spans(text: str, kinds: Sequence[SpanKind] | frozenset[SpanKind] = CHECKED_KINDS,
                   skip: Sequence[tuple[int, int]] = ()) -> list[Span]:
     """The spans of ``text`` the translation must carry (outside the ``skip`` ranges),

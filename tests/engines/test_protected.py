@@ -235,3 +235,12 @@ def test_real_model_clean_outputs_are_left_untouched(lohelp_model: Path) -> None
     assert len(clean) >= 3, raw
     for i in clean:
         assert checked[i] == raw[i]
+
+
+def test_numbers_put_back_are_written_the_target_way() -> None:
+    text = "La valeur -12,5 passe à 1 250,75 le 12/03/2024."
+    engine = Scripted(lambda t: "The value goes to on 12/03/2024.",
+                      masked=lambda t: "The value <0> goes to <1> on 12/03/2024.")
+    result = translate_texts(ProtectedSpans(engine), [text], "fr", "en")[0]
+    assert result.text == "The value -12.5 goes to 1,250.75 on 12/03/2024."
+    assert engine.seen[1] == "La valeur <0> passe à <1> le 12/03/2024."

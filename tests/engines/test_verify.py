@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engines.protect import SpanKind, find_spans
 from engines.translate.verify import (
     damaged_spans,
     find_debris,
+    localize,
     number_values,
     strip_debris,
 )
@@ -44,6 +46,17 @@ from engines.translate.verify import (
 ])
 def test_damaged_spans(source: str, output: str, damaged: list[str]) -> None:
     assert [s.text for s in damaged_spans(source, output)] == damaged
+
+
+@pytest.mark.parametrize(("number", "src", "tgt", "written"), [
+    ("-12,5", "fr", "en", "-12.5"), ("1 250,75", "fr", "en", "1,250.75"),
+    ("1.250,5", "de", "en", "1,250.5"), ("7.2", "fr", "en", "7.2"), ("1.250", "fr", "en", "1.250"),
+    ("12", "fr", "en", "12"), ("-12,5", "fr", "de", "-12,5"), ("12.5", "en", "fr", "12.5"),
+])
+def test_localize_numbers(number: str, src: str, tgt: str, written: str) -> None:
+    span = next(s for s in find_spans(f"x {number} y") if s.kind is SpanKind.NUMBER)
+    assert localize(span, src, tgt) == written
+    assert number_values(written) & number_values(number)  # the same value
 
 
 def test_number_values_are_locale_aware() -> None:
