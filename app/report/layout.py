@@ -115,15 +115,20 @@ def cover(data: ReportData, lab: dict[str, str]) -> list[Element]:
 
 
 def markings_found(data: ReportData, lab: dict[str, str]) -> list[Element]:
-    """Every place where the source carries a marking (page or part, block, as written)."""
-    found = data.marking.found
-    if not found:
+    """Every place where the source carries a marking (pages or part, blocks, as written)."""
+    places = data.marking.grouped()
+    if not places:
         return []
-    rows = [[Cell(f.level.label, bold=True), Cell(f.place()), Cell(str(f.block)),
-             Cell(" ".join([f.text, *f.caveats]))] for f in found]
+    rows = [[Cell(p.label, bold=True), Cell(p.where()), Cell(_blocks(p.blocks)),
+             Cell(" ".join([p.text, *p.caveats]))] for p in places]
     return [Heading(lab["markings_found"], 2),
             Table(rows, [lab["marking"], lab["where"], lab["block"], lab["as_written"]],
                   [0.25, 0.35, 0.1, 0.3])]
+
+
+def _blocks(ids: list[int], shown: int = 6) -> str:
+    text = ", ".join(map(str, ids[:shown]))
+    return f"{text} … ({len(ids)})" if len(ids) > shown else text
 
 
 def summary_section(data: ReportData, lab: dict[str, str]) -> list[Element]:

@@ -169,10 +169,6 @@ class Found:
     part: str = ""  # the block's container in the source ("header:1:default", "slide:3"…)
     caveats: tuple[str, ...] = ()
 
-    def place(self) -> str:
-        """Where, in words: "page 3, table_cell" or "header:1:default, header"."""
-        return f"page {self.page}, {self.where}" if self.page else f"{self.part}, {self.where}"
-
 
 def find_in_text(text: str) -> list[tuple[Level, int, int]]:
     """(level, start, end) of every marking in ``text`` (offsets in ``text``)."""
@@ -263,6 +259,40 @@ def find_markings(doc: Document) -> list[Found]:
     return found
 
 
+def spans(numbers: list[int]) -> str:
+    """``[1, 2, 3, 5]`` → ``"1–3, 5"``."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+@dataclass
+class Place:
+    """One marking, as written, in one kind of block, with every page and block it is on."""
+
+    label: str
+    kind: str
+    part: str
+    text: str
+    caveats: tuple[str, ...] = ()
+    pages: list[int] = field(default_factory=list)
+    blocks: list[int] = field(default_factory=list)
+
+    def where(self) -> str:
+        if self.pages:
+            word = "page" if len(self.pages) == 1 else "pages"
+            return f"{word} {spans(self.pages)}, {self.kind}"
+        return f"{self.part}, {self.kind}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"label": self.label, "kind": self.kind, "part": self.part, "text": self.text,
+                "caveats": list(self.caveats), "pages": self.pages, "blocks": self.blocks}
+
+
 @dataclass
 class MarkingDecision:
     """The marking a report carries, and why."""
@@ -275,11 +305,22 @@ class MarkingDecision:
     warnings: list[str] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
 
+    def grouped(self) -> list[Place]:
+        """Where the markings were found: one entry per marking, kind of block and
+        spelling (a running header repeated on 500 pages is one entry, not 500)."""
+        groups: dict[tuple[object, ...], Place] = {}
+        for f in self.found:
+            key = (f.level.label, f.where, "" if f.page else f.part, f.text, f.caveats)
+            place = groups.setdefault(key, Place(f.level.label, f.where, f.part, f.text,
+                                                 f.caveats))
+            if f.page and f.page not in place.pages:
+                place.pages.append(f.page)
+            place.blocks.append(f.block)
+        return list(groups.values())
+
     def places(self) -> list[dict[str, object]]:
-        """Where each marking was found (page, block), for the report and the job notes."""
-        return [{"label": f.level.label, "page": f.page, "block": f.block, "kind": f.where,
-                 "part": f.part, "text": f.text, "caveats": list(f.caveats)}
-                for f in self.found]
+        """:meth:`grouped` as plain data, for the job notes and the audit line."""
+        return [p.to_dict() for p in self.grouped()]
 
     def to_dict(self) -> dict[str, object]:
         return {"label": self.label, "rank": self.rank, "source": self.source,

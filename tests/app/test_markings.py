@@ -25,6 +25,7 @@ from app.report.markings import (
     find_in_text,
     find_markings,
     level_of,
+    spans,
 )
 from app.report.model import gather
 from tests import pdfgen
@@ -168,9 +169,20 @@ def test_a_higher_marking_on_a_later_page_wins() -> None:
                  (1, "Le convoi est parti."), (2, "SECRET"), (2, "Annexe technique."))
     decision = decide(doc)
     assert decision.label == "SECRET" and decision.conflict
-    assert [(p["label"], p["page"], p["block"]) for p in decision.places()] == [
-        ("DIFFUSION RESTREINTE", 1, 0), ("SECRET", 3, 3)]
+    assert [(p["label"], p["pages"], p["blocks"]) for p in decision.places()] == [
+        ("DIFFUSION RESTREINTE", [1], [0]), ("SECRET", [3], [3])]
     assert decision.to_dict()["places"] == decision.places()
+
+
+def test_a_running_header_is_one_place_with_every_page() -> None:
+    doc = Document(DocumentMeta(Path("x.pdf"), "0" * 64, "pdf", page_count=40))
+    for page in range(40):
+        if page != 20:
+            doc.add_block(H, [Run("DIFFUSION RESTREINTE")], Locator("page", (page, 0), page))
+        doc.add_block(P, [Run("Texte.")], Locator("page", (page, 1), page))
+    (place,) = decide(doc).grouped()
+    assert place.where() == "pages 1–20, 22–40, header" and len(place.blocks) == 39
+    assert spans([3]) == "3" and spans([5, 1, 2]) == "1–2, 5"
 
 
 def test_a_styled_marking_run_before_a_title_in_capitals() -> None:
@@ -354,6 +366,7 @@ def test_report_lists_each_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                         + [c.text for t in d.tables for row in t.rows for c in row.cells])
     assert "Markings found in the source" in text
     assert "page 1, paragraph" in text and "page 3, paragraph" in text
+    assert "Block" in text
     assert "NATO SECRET" in text and "DIFFUSION RESTREINTE" in text
 
 
