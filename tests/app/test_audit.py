@@ -260,3 +260,41 @@ def test_cli_audit_verify(source: Path, data_dir: Path,
     (data_dir / "audit.jsonl").write_text("".join(x + "\n" for x in lines), encoding="utf-8")
     assert main(["audit", "--verify"]) == 1
     assert "BROKEN at line 2" in capsys.readouterr().out
+
+
+def test_the_audit_takes_plain_job_facts(tmp_path: Path) -> None:
+    """app.core.audit records what the pipeline hands it, without importing the pipeline."""
+    unread = tmp_path / "unread.docx"
+    unread.write_bytes(b"not really a document")
+    out = tmp_path / "out.docx"
+    out.write_bytes(b"output")
+    facts = audit.JobFacts(input_path=unread, kind="summary", outputs=[out, tmp_path / "gone"],
+                           models=[{"role": "summary", "id": "textrank"}],
+                           settings={"target": "en"}, warnings=["w1"],
+                           marking={"label": "DIFFUSION RESTREINTE"})
+    record = audit.job_record(facts, "failed", 0.0, 1.23456, "CorruptDocument: bad")
+    assert record["input"] == {"path": str(unread.resolve()), "sha256": _sha(unread)}
+    assert record["outputs"] == [{"path": str(out.resolve()), "sha256": _sha(out)}]
+    assert record["kind"] == "summary" and record["status"] == "failed"
+    assert record["error"] == "CorruptDocument: bad" and record["duration_s"] == 1.235
+    assert record["marking"] == {"label": "DIFFUSION RESTREINTE"} and "text" not in record
+    read = audit.JobFacts(input_path=unread, input_sha256="ab" * 32, input_format="docx",
+                          pages=3, text=[{"block": 0, "source": "a", "target": "b"}])
+    record = audit.job_record(read, "ok", 0.0, 0.0)
+    assert record["input"] == {"path": str(unread.resolve()), "sha256": "ab" * 32,
+                               "format": "docx", "pages": 3}
+    assert record["text"] == [{"block": 0, "source": "a", "target": "b"}]
+    assert "error" not in record and "marking" not in record
+
+
+def test_an_audit_failure_never_fails_the_job(source: Path, data_dir: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    def broken(job: Job) -> audit.JobFacts:
+        raise RuntimeError("facts unavailable")
+
+    monkeypatch.setattr("app.pipeline.job.job_facts", broken)
+    with caplog.at_level(logging.WARNING, logger="app.pipeline.job"):
+        job = _translate(source)
+    assert job.outputs and "Could not write the audit line: facts unavailable" in caplog.text
+    assert not (data_dir / "audit.jsonl").exists()
