@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO_LLM := .cache/models/smollm2-135m-instruct-demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint imports typecheck pytest bench fuzz demo-model qt-syslibs screenshots clean bundle bundle-test wheelhouse
+.PHONY: run test lint imports typecheck pytest bench fuzz demo-model qt-syslibs office-syslibs screenshots clean bundle bundle-test wheelhouse
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ qt-syslibs:
 ocr-syslibs:
 	@bash scripts/check_ocr_syslibs.sh
 
+# LibreOffice headless for legacy .doc/.ppt/.xls/.rtf and the reopen checks: installed
+# when root, else the apt-get line is printed (the tests that need it skip).
+office-syslibs:
+	@bash scripts/check_soffice.sh
+
 run: $(STAMP) demo-model ocr-syslibs
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ "$$QT_QPA_PLATFORM" != "offscreen" ]; then \
 		echo "No display found (DISPLAY/WAYLAND_DISPLAY unset): the GUI cannot open here."; \
@@ -50,7 +55,7 @@ imports: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP) demo-model ocr-syslibs
+pytest: $(STAMP) demo-model ocr-syslibs office-syslibs
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 test: lint imports typecheck pytest

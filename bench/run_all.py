@@ -16,6 +16,7 @@ BENCHES = [
     ("gui_latency", ["bench/gui_latency.py"]),
     ("int8_isa", ["bench/int8_isa.py"]),  # int8 outputs with AVX-512 VNNI vs forced AVX2
     ("quality", ["bench/quality.py"]),  # real lohelp model on LibreOffice help (skips without)
+    ("formats", ["bench/formats.py"]),  # adapter overhead per format, big deck/workbook memory
 ]
 
 
