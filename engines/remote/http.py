@@ -282,6 +282,11 @@ class ServerClient:
                                 f"attempts: {last}.", self.server.name)
 
 
+def is_transport_error(exc: BaseException) -> bool:
+    """A connection-level failure while reading a streamed answer (a cut stream)."""
+    return isinstance(exc, httpx.TransportError)
+
+
 def _error_detail(response: httpx.Response) -> str:
     """The server's own error message, short (JSON ``error``/``message``/``detail``)."""
     try:

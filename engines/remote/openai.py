@@ -23,14 +23,18 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
-import httpx
-
 from engines.errors import Cancelled
 from engines.llm.chat import Message
 from engines.llm.generator import ContextOverflow, GenerationOptions, LLMInfo
 from engines.remote.config import ServerConfig
 from engines.remote.errors import ServerProtocolError, ServerUnavailable
-from engines.remote.http import ServerClient, _Transient, decode_event, sse_events
+from engines.remote.http import (
+    ServerClient,
+    _Transient,
+    decode_event,
+    is_transport_error,
+    sse_events,
+)
 from engines.translate.base import EngineInfo
 from engines.translate.glossary import Glossary
 from engines.translate.llm import LLMTranslator
@@ -76,6 +80,7 @@ class OpenAIEngine:
         self._context = server.context_length
         self._described = False
         self._listed: list[str] = []
+        self.completion_tokens = 0  # as the server counted them (non-streamed answers)
         self._lock = threading.Lock()
 
     # -- what the server is -------------------------------------------------------------
@@ -196,6 +201,10 @@ class OpenAIEngine:
             raise ServerProtocolError(f"Server {self.client.where}: no choices[0].message."
                                       "content in the answer.", self.server.name) from exc
         self._note_model(data)
+        usage = data.get("usage") if isinstance(data, dict) else None
+        if isinstance(usage, dict) and isinstance(usage.get("completion_tokens"), int):
+            with self._lock:
+                self.completion_tokens += usage["completion_tokens"]
         return str(content or "").strip()
 
     def _stream_once(self, body: dict[str, Any], cancel: threading.Event | None
@@ -223,7 +232,7 @@ class OpenAIEngine:
         except (ServerProtocolError, _Transient):
             raise
         except Exception as exc:
-            if isinstance(exc, Cancelled) or not _is_transport(exc):
+            if isinstance(exc, Cancelled) or not is_transport_error(exc):
                 raise
             raise _Transient(f"stream cut ({exc or type(exc).__name__})") from exc
         if not finished:
@@ -307,10 +316,6 @@ class OpenAIEngine:
 
     def close(self) -> None:
         self.client.close()
-
-
-def _is_transport(exc: BaseException) -> bool:
-    return isinstance(exc, httpx.TransportError)
 
 
 def _squash(text: str) -> str:

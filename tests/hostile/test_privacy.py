@@ -22,7 +22,12 @@ from tests.test_architecture import NETWORK_MODULES, _imports
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {ROOT / "scripts" / "prepare_demo_model.py",  # setup-time download, never at run time
-           ROOT / "tests" / "engines" / "test_offline.py"}  # loopback HTTP to test the guard
+           ROOT / "tests" / "engines" / "test_offline.py",  # loopback HTTP to test the guard
+           # The intranet engines' one HTTP module (declared servers only, through the guard),
+           # and the loopback fault proxy and server launcher of their tests.
+           ROOT / "engines" / "remote" / "http.py", ROOT / "tests" / "faultproxy.py",
+           ROOT / "engines" / "remote" / "config.py",  # urllib.parse: URL parsing only
+           ROOT / "scripts" / "intranet_servers.py"}
 SKIP_DIRS = {".venv", "build", "dist", ".git", "__pycache__", ".mypy_cache", ".ruff_cache"}
 
 
