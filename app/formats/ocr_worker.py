@@ -58,6 +58,9 @@ SKEW_WIDTH = 1000  # pixels across the render that skew is measured on
 MAX_SKEW = 5.0  # degrees either way
 MIN_SKEW = 0.3  # smaller skews are left to Tesseract
 _DIGIT = re.compile(r"\d")
+# A digit beside a letter that OCR often takes for a digit (O/0, l/1, S/5, B/8, Z/2, G/6,
+# q/9) is a suspect number, however sure Tesseract was.
+_CONFUSABLE = re.compile(r"(?<=\d)[OoDlIi|SsBZzGgq]|[OoDlIi|SsBZzGgq](?=\d)")
 
 
 @dataclass
@@ -197,6 +200,12 @@ def _text_color(samples: Any, words: list[Word]) -> str | None:
     return f"{int(np.median(inks)):02X}" * 3
 
 
+def suspect_number(word: Word) -> bool:
+    """A word with digits read with low confidence, or mixing digits with look-alikes."""
+    return bool(_DIGIT.search(word.text)) and (word.conf < LOW_NUMBER_CONF
+                                               or bool(_CONFUSABLE.search(word.text)))
+
+
 def _join_lines(lines: list[list[Word]], rtl: bool) -> str:
     text = ""
     for words in lines:
@@ -251,8 +260,7 @@ def build_blocks(pymupdf: Any, words: list[Word], pix: Any, matrix: Any, lang: s
         ocr = OcrInfo(engine=engine, confidence=round(conf / 100.0, 3), lines=page_lines,
                       texts=[" ".join(w.text for w in ln) for ln in line_words],
                       low_words=[w.text for w in all_words if w.conf < LOW_WORD_CONF],
-                      low_numbers=[w.text for w in all_words
-                                   if _DIGIT.search(w.text) and w.conf < LOW_NUMBER_CONF])
+                      low_numbers=[w.text for w in all_words if suspect_number(w)])
         blocks.append(RawBlock(runs=[Run(text, Style(size=size, color=color))],
                                bbox=_union_f(page_lines), lines=len(line_words),
                                rotation=rotation, size=size, color=color, ocr=ocr))

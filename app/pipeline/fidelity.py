@@ -35,6 +35,9 @@ UNREAD_FLAGS = ("unreadable",)
 ALIGN_BATCH = 16
 # Issue kinds meaning the text was not translated at all (the others: damaged).
 NOT_TRANSLATED_KINDS = frozenset({"untranslated", "unreadable", "unread", "language"})
+# Issue kinds about how the source was read (OCR), not about the translation.
+READING_KINDS = frozenset({"ocr", "ocr-number"})
+LOW_OCR_CONFIDENCE = 0.8  # a block read by OCR with a lower mean word confidence is flagged
 
 # Kinds of issue, as listed in the CLI summary and the report appendix.
 KIND_LABELS = {
@@ -45,6 +48,7 @@ KIND_LABELS = {
     "numbers": "numbers or dates lost or changed",
     "markup": "markup debris",
     "length": "length out of bounds",
+    "repetition": "repeated words or characters",
     "coverage": "sentence missing",
     "identical": "left untranslated (identical)",
     "styles": "styled spans",
@@ -53,6 +57,8 @@ KIND_LABELS = {
     "protected": "protected span restored",
     "debris": "debris repaired",
     "pages": "page count",
+    "ocr": "read by OCR with low confidence",
+    "ocr-number": "numbers read by OCR with low confidence",
 }
 
 
@@ -155,10 +161,25 @@ def check(doc: Document, coverage: dict[int, list[str]] | None = None) -> Fideli
                                         f"{error}"))
     tgt = doc.target_language or "en"
     for b in doc.blocks:
+        _check_ocr(report, b)
         _check_block(report, b, doc.meta.language or "en", tgt, (coverage or {}).get(b.id))
     report.damaged = len({i.block for i in report.issues if i.block >= 0
-                          and i.kind not in NOT_TRANSLATED_KINDS})
+                          and i.kind not in NOT_TRANSLATED_KINDS | READING_KINDS})
     return report
+
+
+def _check_ocr(report: FidelityReport, b: Block) -> None:
+    """Blocks that OCR read with low confidence, and numbers it was unsure of: a misread
+    digit changes the meaning and no later check can see it."""
+    ocr = b.ocr
+    if ocr is None:
+        return
+    if ocr.confidence is not None and ocr.confidence < LOW_OCR_CONFIDENCE:
+        report.issues.append(_issue(b, "ocr", f"read by OCR with {ocr.confidence:.0%} "
+                                    "confidence: check it against the scan"))
+    if ocr.low_numbers:
+        report.issues.append(_issue(b, "ocr-number", "check against the scan: "
+                                    + ", ".join(ocr.low_numbers[:10])))
 
 
 def _check_block(report: FidelityReport, b: Block, doc_lang: str, tgt: str,
