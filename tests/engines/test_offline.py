@@ -310,3 +310,11 @@ def test_cli_translates_inside_a_network_namespace(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "note ç.en.docx").is_file()
+
+
+def test_run_guarded_installs_then_runs(sentinels: Sentinels) -> None:
+    pairs = offline.run_guarded([("intranet.example", 8080)], offline.allowed)
+    assert pairs == frozenset({("intranet.example", 8080)})
+    with socket.socket() as s, pytest.raises(NetworkBlocked):
+        s.connect(("192.0.2.1", 8080))
+    assert sentinels.caught == []
