@@ -127,8 +127,7 @@ class TranslateStage:
                 if r.ok:
                     t.text, t.status = r.text, TranslationStatus.TRANSLATED
                     tags.finish(b)
-                    if r.lost_spans:  # placeholders the engine dropped, put back by position
-                        b.flags.append("protected: restored " + ", ".join(r.lost_spans))
+                    b.flags += r.flags()  # spans repaired, debris removed, text split
                 else:
                     t.status, t.reason = TranslationStatus.FAILED, r.error
             done += len(blocks)
