@@ -10,9 +10,13 @@ GUI import :mod:`app.report` before they run a job.
 from __future__ import annotations
 
 from app.formats.registry import WriterSpec, register_writer
+from app.formats.sniff import EXTENSIONS
 from app.report.build import write_report_docx, write_report_pdf
 
-register_writer(WriterSpec("report-docx", ".report.docx", write_report_docx, ("docx", "pdf"),
+# Every source format the readers produce (legacy files and Outlook messages are read as
+# their modern siblings and as e-mails).
+SOURCES = tuple(f for f in EXTENSIONS if f not in ("legacy", "msg"))
+register_writer(WriterSpec("report-docx", ".report.docx", write_report_docx, SOURCES,
                            "Translation report (Word): provenance, marking, summary"))
-register_writer(WriterSpec("report-pdf", ".report.pdf", write_report_pdf, ("docx", "pdf"),
+register_writer(WriterSpec("report-pdf", ".report.pdf", write_report_pdf, SOURCES,
                            "Translation report (PDF): provenance, marking, summary"))

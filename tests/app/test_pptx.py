@@ -125,3 +125,15 @@ def test_corpus_output_reopens_in_libreoffice(name: str, shared_corpus: Path,
     with pymupdf.open(pdf) as d:
         text = "".join(page.get_text() for page in d)
     assert "à" in text or "é" in text  # the translated text is what LibreOffice shows
+
+
+def test_report_for_a_presentation(deck: Path, tmp_path: Path) -> None:
+    import pymupdf
+
+    import app.report  # noqa: F401 - registers the report writers
+
+    out = tmp_path / "deck.report.pdf"
+    translate(deck, out, output_format="report-pdf")
+    with pymupdf.open(out) as d:
+        assert d.page_count >= 1
+        assert "deck.pptx" in "".join(page.get_text() for page in d)  # its provenance
