@@ -36,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="output format: like the source by default; docx, pdf, pdf-bilingual, "
                    "xlsx-bilingual, eml-bilingual, report-pdf…")
     p.add_argument("--password", help="password of an encrypted PDF")
+    p.add_argument("--redo-ocr", action="store_true",
+                   help="OCR scanned pages again even when the PDF has an OCR text layer")
     p.add_argument("--glossary", type=Path,
                    help="CSV of enforced terms: source,target[,src_lang,tgt_lang]")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
@@ -58,7 +60,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         model=args.model, output=args.out, output_format=args.output_format,
         overwrite=args.overwrite, password=args.password, device=args.device,
         threads=args.threads, beam_size=args.beam, debug_dump=args.dump,
-        glossary=args.glossary,
+        glossary=args.glossary, ocr_redo=args.redo_ocr,
     )
     if args.input.is_dir() or args.input.suffix.lower() == ".zip":
         return _translate_batch(args, config)

@@ -40,6 +40,8 @@ class JobConfig:
     threads: int = 0
     beam_size: int = 2
     glossary: Path | None = None
+    ocr_redo: bool = False  # OCR scanned pages again even when they carry an OCR text layer
+    tessdata: Path | None = None  # OCR language data folder (None: found automatically)
     fidelity_json: bool = True
     debug_dump: Path | None = None  # dump the document JSON after each stage
     extra: dict[str, str] = field(default_factory=dict)

@@ -12,10 +12,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import UnsupportedDocument
 from app.document import Document
 from app.formats.sniff import detect_format
+
+if TYPE_CHECKING:
+    from app.formats.ocr_reader import OcrOptions
 
 Reader = Callable[..., Document]
 Writer = Callable[[Document, Path], None]
@@ -31,7 +35,8 @@ class WriterSpec:
 
 
 _READERS: dict[str, Reader] = {}
-_STREAMING = {"pdf", "xlsx"}  # readers that report progress and honour cancel
+_STREAMING = {"pdf", "xlsx", "image"}  # readers that report progress and honour cancel
+_OCR = {"pdf", "image"}  # readers that take OCR settings (``ocr=OcrOptions``)
 _WRITERS: dict[str, WriterSpec] = {}
 
 
@@ -45,15 +50,20 @@ def register_writer(spec: WriterSpec) -> None:
 
 def read_document(path: Path, password: str | None = None,
                   progress: Callable[[float, str], None] | None = None,
-                  cancel: threading.Event | None = None) -> Document:
-    """Read any supported document; readers that stream (PDF) report progress and cancel."""
+                  cancel: threading.Event | None = None,
+                  ocr: OcrOptions | None = None) -> Document:
+    """Read any supported document; readers that stream (PDF) report progress and cancel,
+    those that read scans take the OCR settings ``ocr``."""
     fmt = detect_format(path)
     reader = _READERS.get(fmt)
     if reader is None:
         raise UnsupportedDocument(f"No reader for {fmt} files yet.")
+    kwargs: dict[str, Any] = {}
     if fmt in _STREAMING:
-        return reader(Path(path), password=password, progress=progress, cancel=cancel)
-    return reader(Path(path), password=password)
+        kwargs.update(progress=progress, cancel=cancel)
+    if fmt in _OCR and ocr is not None:
+        kwargs["ocr"] = ocr
+    return reader(Path(path), password=password, **kwargs)
 
 
 def writer_for(name: str, source_format: str) -> WriterSpec:
@@ -74,5 +84,8 @@ def output_formats(source_format: str | None = None) -> list[str]:
 
 
 def default_output_format(source_format: str) -> str:
-    """The source's own format when a writer renders it, else DOCX."""
+    """The source's own format when a writer renders it (a PDF for a scanned image),
+    else DOCX."""
+    if source_format == "image" and "pdf" in output_formats("image"):
+        return "pdf"
     return source_format if source_format in output_formats(source_format) else "docx"

@@ -232,17 +232,24 @@ def needs_ocr(page: PageData, redo_ocr: bool) -> bool:
 
 def read_pdf_ocr(path: Path, password: str | None = None, progress: Progress | None = None,
                  cancel: threading.Event | None = None,
-                 options: OcrOptions | None = None) -> Document:
+                 ocr: OcrOptions | None = None) -> Document:
     """The PDF reader, with OCR for the pages that need it (module docstring)."""
-    options = options or OcrOptions()
+    options = ocr or OcrOptions()
     ocr_stats: dict[str, Any] = {}
 
     def ocr_hook(pages: list[PageData]) -> list[PageData]:
         wanted = [p.index for p in pages if needs_ocr(p, options.redo_ocr)]
         if not wanted:
             return pages
-        read = {p.index: p for p in ocr_pages(path, "pdf", wanted, options, password,
-                                              progress, cancel, ocr_stats)}
+        try:
+            found = ocr_pages(path, "pdf", wanted, options, password, progress, cancel,
+                              ocr_stats)
+        except NeedsOCR as exc:  # no Tesseract: the pages with text are still translated
+            if len(wanted) == len(pages):
+                raise
+            ocr_stats["unavailable"] = str(exc)
+            return pages
+        read = {p.index: p for p in found}
         return [_merge(p, read[p.index]) if p.index in read else p for p in pages]
 
     doc = read_pdf(path, password=password, progress=progress, cancel=cancel, ocr=ocr_hook)
@@ -260,6 +267,8 @@ def _merge(old: PageData, new: PageData) -> PageData:
 
 
 def _note(doc: Document, stats: dict[str, Any]) -> None:
+    if stats.get("unavailable"):
+        doc.warnings.append(f"Scanned pages were not read: {stats['unavailable']}")
     if not stats.get("pages"):
         return
     lang = stats.get("lang") or "?"
@@ -269,7 +278,7 @@ def _note(doc: Document, stats: dict[str, Any]) -> None:
 
 def read_image(path: Path, password: str | None = None, progress: Progress | None = None,
                cancel: threading.Event | None = None,
-               options: OcrOptions | None = None) -> Document:
+               ocr: OcrOptions | None = None) -> Document:
     """An image file (every frame of a TIFF) read by OCR."""
     path = Path(path)
     try:
@@ -279,8 +288,7 @@ def read_image(path: Path, password: str | None = None, progress: Progress | Non
             raise DocumentTooLarge(str(exc)) from exc
         raise CorruptDocument(str(exc)) from exc
     stats: dict[str, Any] = {}
-    pages = ocr_pages(path, "image", list(range(frames)), options, None, progress, cancel,
-                      stats)
+    pages = ocr_pages(path, "image", list(range(frames)), ocr, None, progress, cancel, stats)
     meta = DocumentMeta(source_path=path, sha256=sha256_file(path), format="image",
                         page_count=frames)
     doc = Document(meta=meta)

@@ -10,6 +10,7 @@ from pathlib import Path
 from app.core.errors import ConfigError, NeedsOCR
 from app.core.output import default_output, write_atomic
 from app.document import TranslationStatus
+from app.formats.ocr_reader import OcrOptions
 from app.formats.registry import default_output_format, read_document, writer_for
 from app.pipeline.align import ProjectStylesStage, TagPlan, find_aligner
 from app.pipeline.base import Job, Stage
@@ -34,8 +35,11 @@ class ExtractStage:
 
     def process(self, job: Job) -> None:
         job.report(0.0, f"Reading {job.config.input.name}")
-        job.document = read_document(job.config.input, password=job.config.password,
-                                     progress=job.report, cancel=job.cancel)
+        cfg = job.config
+        ocr = OcrOptions(lang=cfg.source_lang, redo_ocr=cfg.ocr_redo,
+                         tessdata=str(cfg.tessdata) if cfg.tessdata else None)
+        job.document = read_document(cfg.input, password=cfg.password, progress=job.report,
+                                     cancel=job.cancel, ocr=ocr)
         job.document.target_language = job.config.target_lang
 
 

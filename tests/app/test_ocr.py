@@ -23,7 +23,7 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from app.core.errors import CorruptDocument, DocumentTooLarge, InputError
+from app.core.errors import CorruptDocument, DocumentTooLarge, InputError, NeedsOCR
 from app.formats.ocr_engine import find_tessdata, installed_languages
 from app.formats.ocr_reader import OcrOptions, ocr_pages, read_image, read_pdf_ocr
 from app.formats.pdf_searchable import write_searchable_pdf
@@ -87,7 +87,7 @@ def test_scanned_french_page_end_to_end(tmp_path: Path) -> None:
     """Image-only PDF of a real page → CLI → in-place English PDF; the text is recovered."""
     image, truth = corpus_page(1)
     scan = image_pdf([image], tmp_path / "scan.pdf")
-    doc = read_pdf_ocr(scan, options=OcrOptions(lang="fr"))
+    doc = read_pdf_ocr(scan, ocr=OcrOptions(lang="fr"))
     assert doc.meta.ocr_pages == [0] and not doc.meta.scanned_pages
     assert similarity(" ".join(b.text for b in doc.blocks), truth) >= 0.95
     assert all(b.ocr is not None and 0.5 < (b.ocr.confidence or 0) <= 1 for b in doc.blocks)
@@ -123,7 +123,7 @@ def test_rotated_and_skewed_scan(tmp_path: Path) -> None:
     tilted = page.rotate(2, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     sideways = tilted.rotate(90, expand=True)
     scan = image_pdf([sideways], tmp_path / "sideways.pdf")
-    doc = read_pdf_ocr(scan, options=OcrOptions(lang="fra"))
+    doc = read_pdf_ocr(scan, ocr=OcrOptions(lang="fra"))
     assert similarity(" ".join(b.text for b in doc.blocks), FRENCH + " " + FRENCH) > 0.9
     assert any("turned" in w for w in doc.warnings)
     assert {b.geometry.rotation for b in doc.blocks if b.geometry} == {90} or \
@@ -137,7 +137,7 @@ def test_arabic_line_keeps_its_order(tmp_path: Path) -> None:
     image = raster(typeset(arabic, size=18, font="sans-serif", rtl=True), dpi=300)
     path = tmp_path / "arabic.png"
     image.save(path)
-    doc = read_image(path, options=OcrOptions(lang="ar"))
+    doc = read_image(path, ocr=OcrOptions(lang="ar"))
     text = " ".join(b.text for b in doc.blocks)
     assert similarity(text, arabic) > 0.8, text
     words = text.split()  # logical (reading) order, first word first
@@ -219,17 +219,25 @@ def test_invisible_ocr_layer_used_or_redone(tmp_path: Path) -> None:
     assert doc.meta.ocr_pages == [0]
     assert [b.ocr.engine for b in doc.blocks if b.ocr] == ["pdf layer"]
     assert "Couche OCR invisible" in doc.blocks[0].text
-    redone = read_pdf_ocr(tmp_path / "with_layer.pdf", options=OcrOptions(lang="fra",
-                                                                         redo_ocr=True))
+    redone = read_pdf_ocr(tmp_path / "with_layer.pdf", ocr=OcrOptions(lang="fra", redo_ocr=True))
     assert similarity(" ".join(b.text for b in redone.blocks), FRENCH) > 0.9
     assert all(b.ocr and b.ocr.engine == "tesseract fra" for b in redone.blocks)
 
 
 def test_searchable_pdf_has_the_ocr_text_under_the_image(tmp_path: Path) -> None:
     scan = image_pdf([raster(typeset(FRENCH))], tmp_path / "scan.pdf")
-    doc = read_pdf_ocr(scan, options=OcrOptions(lang="fra"))
+    doc = read_pdf_ocr(scan, ocr=OcrOptions(lang="fra"))
     write_searchable_pdf(doc, tmp_path / "searchable.pdf")
     out = pymupdf.open(tmp_path / "searchable.pdf")
     assert similarity(out[0].get_text(), FRENCH) > 0.9
     assert out[0].get_images()
     assert out[0].search_for("commission")
+
+
+def test_missing_language_data_names_the_package(tmp_path: Path) -> None:
+    assert TESSDATA is not None
+    if "spa" in installed_languages(TESSDATA):
+        pytest.skip("Spanish language data is installed here")
+    scan = image_pdf([raster(typeset(FRENCH))], tmp_path / "scan.pdf")
+    with pytest.raises(NeedsOCR, match="tesseract-ocr-spa"):
+        read_pdf_ocr(scan, ocr=OcrOptions(lang="es"))

@@ -33,7 +33,7 @@ def test_every_misread_number_is_flagged(tmp_path: Path, blur: float) -> None:
     if blur:
         image = image.filter(ImageFilter.GaussianBlur(blur))
     doc = read_pdf_ocr(image_pdf([image], tmp_path / "n.pdf", dpi=150),
-                       options=OcrOptions(lang="fra"))
+                       ocr=OcrOptions(lang="fra"))
     for b in doc.blocks:  # as if translated word for word: only the reading is judged
         b.translation.text, b.translation.status = b.text, TranslationStatus.TRANSLATED
     report = check(doc)
