@@ -4,6 +4,7 @@ memory, the source unchanged and no partial output."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from app.core.errors import (
 from app.formats import pdf_reader
 from engines.translate.pseudo import pseudo_localize
 from tests import pdfgen
+from tests.app.pdf_child_hooks import hooked_worker
 from tests.hostile import corpus
 from tests.hostile.helpers import (
     PeakRss,
@@ -233,7 +235,7 @@ def test_two_thousand_pages_bounded_memory(inbox, capsys, monkeypatch) -> None: 
 
 def test_parser_crash_is_confined_to_the_child(valid, inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     pdf = _copy(valid["pdf"], inbox, "plante.pdf")
-    monkeypatch.setenv(pdf_reader.FAULT_ENV, "crash")
+    monkeypatch.setattr(pdf_reader, "worker_main", functools.partial(hooked_worker, "crash", None))
     refuse(pdf, capsys, monkeypatch, ParserCrashed,
            r"^The PDF reader crashed on this file \(SIGABRT\): it may be damaged or crafted\. "
            r"The application itself is unaffected\.$")
@@ -242,7 +244,7 @@ def test_parser_crash_is_confined_to_the_child(valid, inbox, capsys, monkeypatch
 @pytest.mark.timeout(600)  # a hang guard
 def test_parser_hang_is_killed_at_its_timeout(valid, inbox, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     pdf = _copy(valid["pdf"], inbox, "fige.pdf")
-    monkeypatch.setenv(pdf_reader.FAULT_ENV, "hang")
+    monkeypatch.setattr(pdf_reader, "worker_main", functools.partial(hooked_worker, "hang", None))
     options = pdf_reader.PdfReadOptions
 
     def short(**kwargs):  # type: ignore[no-untyped-def]
