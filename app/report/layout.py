@@ -218,11 +218,12 @@ def bilingual(rows: list[Row], lab: dict[str, str]) -> list[Element]:
 APPENDIX_SECTIONS: tuple[tuple[str, frozenset[str]], ...] = (
     ("untranslated", frozenset({"untranslated", "unreadable", "unread", "language"})),
     ("numbers_lost", frozenset({"numbers"})),
-    ("missing_text", frozenset({"coverage", "length"})),
+    ("missing_text", frozenset({"coverage", "length", "repetition"})),
     ("identical", frozenset({"identical"})),
     ("markup", frozenset({"markup", "debris", "protected"})),
     ("styles", frozenset({"styles", "pages"})),
     ("overflow", frozenset({"overflow", "typeset"})),
+    ("ocr", frozenset({"ocr", "ocr-number"})),
 )
 
 

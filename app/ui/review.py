@@ -214,6 +214,7 @@ def kind_label(kind: str) -> str:
         "numbers": QCoreApplication.translate("Fidelity", "numbers or dates lost or changed"),
         "markup": QCoreApplication.translate("Fidelity", "markup debris"),
         "length": QCoreApplication.translate("Fidelity", "length out of bounds"),
+        "repetition": QCoreApplication.translate("Fidelity", "repeated words or characters"),
         "coverage": QCoreApplication.translate("Fidelity", "sentence missing"),
         "identical": QCoreApplication.translate("Fidelity", "left untranslated (identical)"),
         "styles": QCoreApplication.translate("Fidelity", "styled spans"),
@@ -222,6 +223,9 @@ def kind_label(kind: str) -> str:
         "protected": QCoreApplication.translate("Fidelity", "protected span restored"),
         "debris": QCoreApplication.translate("Fidelity", "debris repaired"),
         "pages": QCoreApplication.translate("Fidelity", "page count"),
+        "ocr": QCoreApplication.translate("Fidelity", "read by OCR with low confidence"),
+        "ocr-number": QCoreApplication.translate("Fidelity",
+                                                 "numbers read by OCR with low confidence"),
     }
     return labels.get(kind, KIND_LABELS.get(kind, kind))
 

@@ -181,6 +181,18 @@
         <translation>longueur hors limites</translation>
     </message>
     <message>
+        <source>repeated words or characters</source>
+        <translation>mots ou caractères répétés</translation>
+    </message>
+    <message>
+        <source>read by OCR with low confidence</source>
+        <translation>lu par OCR avec une confiance faible</translation>
+    </message>
+    <message>
+        <source>numbers read by OCR with low confidence</source>
+        <translation>nombres lus par OCR avec une confiance faible</translation>
+    </message>
+    <message>
         <source>sentence missing</source>
         <translation>phrase manquante</translation>
     </message>

@@ -208,3 +208,14 @@ def test_any_number_mutation_is_caught(case: tuple[str, str, str]) -> None:
 @pytest.mark.parametrize(("fr", "en"), CORRECT)
 def test_correct_translations_pass(fr: str, en: str) -> None:
     assert check_pair(fr, en, "fr", "en") == []
+
+
+def test_repetition_loops_are_caught() -> None:
+    kinds = [f.kind for f in check_pair("Le chargement des modules au démarrage.",
+                                        "loading loading of modules at startup.", "fr", "en")]
+    assert kinds == ["repetition"]
+    assert [f.kind for f in check_pair("Voir le fichier de configuration.",
+                                       "See the ddddob configuration file.", "fr", "en")] == [
+        "repetition"]
+    assert check_pair("Il a dit « non, non ».", "He said \"no, no\".", "fr", "en") == []
+    assert check_pair("Tiret point point", "Dash dot dot", "fr", "en") == []  # as in source
