@@ -12,7 +12,7 @@ from app.document import Document
 from app.ui import summary_adapter as adapter
 from app.ui.errors import show_error
 from app.ui.icons import icon
-from app.ui.labels import LANGUAGE_CODES, language_label, with_demo_badge
+from app.ui.labels import LANGUAGE_CODES, engine_label, language_label, with_demo_badge
 from app.ui.qt import (
     QComboBox,
     QEvent,
@@ -155,7 +155,9 @@ class SummaryPane(QWidget):
             self.style_combo.addItem(text, code)
         engine = self.engine_combo.currentIndex()
         self.engine_combo.clear()
-        for code, text in zip(adapter.ENGINES, self._engine_texts()):
+        codes = adapter.engines()
+        for code, text in zip(codes, self._engine_texts() + [engine_label(c)
+                                                             for c in codes[3:]]):
             self.engine_combo.addItem(text, code)
         self.length_combo.setCurrentIndex(length if length >= 0 else 1)
         self.style_combo.setCurrentIndex(max(0, style))
@@ -197,6 +199,8 @@ class SummaryPane(QWidget):
         else:
             engine = with_demo_badge(r.model_id or r.engine, r.demo)
         lines = [self.tr("Summary by %1").replace("%1", engine)]
+        if r.server:
+            lines.append(r.server)
         lines += r.warnings
         return "\n".join(lines)
 

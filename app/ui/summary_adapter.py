@@ -59,6 +59,21 @@ class SummaryOutput:
     model_id: str = ""
     demo: bool = False
     extractive: bool = False  # sentences quoted from the document
+    server: str = ""  # "Made on the intranet server NAME (URL), model M, version V."
+
+
+def engines() -> list[str]:
+    """The summary engines: the local ones, then each declared OpenAI-compatible server."""
+    from app.core.servers import configured_servers
+    from engines.remote.errors import ServerConfigError
+
+    try:
+        servers = configured_servers()
+    except ServerConfigError as exc:
+        log.error("Intranet servers ignored: %s", exc)
+        return list(ENGINES)
+    return list(ENGINES) + [f"openai:{name}" for name, s in servers.items()
+                            if s.kind == "openai"]
 
 
 def availability() -> tuple[bool, str]:
@@ -109,6 +124,10 @@ def summarize(doc: Document, request: SummaryRequest, on_text: Callable[[str], N
 
     use_llm = request.engine == "llm" or (request.engine == "auto" and llm_status()[0])
     llm = _load_llm(request) if use_llm else None
+    if request.engine.startswith("openai:"):  # an intranet LLM server
+        from app.pipeline.remote_select import load_remote_llm
+
+        llm = load_remote_llm(request.engine)
     options = SummaryOptions(lang=request.language, length=request.length, style=request.style)
     result = summarize_document(doc, options, llm=llm, translator=translator, cancel=cancel,
                                 progress=progress, on_text=on_text)
@@ -116,6 +135,8 @@ def summarize(doc: Document, request: SummaryRequest, on_text: Callable[[str], N
 
 
 def convert(result: Any) -> SummaryOutput:
+    from app.summarize.types import server_label
+
     facts = [KeyFact(str(k), "; ".join(str(v) for v in values))
              for k, values in (result.key_facts or {}).items() if values]
     unsupported = [f"{u.text} — “{u.context}”" if getattr(u, "context", "") else str(u.text)
@@ -123,4 +144,5 @@ def convert(result: Any) -> SummaryOutput:
     return SummaryOutput(
         text=result.text, facts=facts, unsupported=unsupported, warnings=list(result.warnings),
         engine=result.engine, model_id=result.model_id, demo=bool(result.demo),
-        extractive=result.engine == "extractive")
+        extractive=result.engine == "extractive",
+        server=server_label(result.server) if getattr(result, "server", None) else "")

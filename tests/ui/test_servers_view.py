@@ -50,3 +50,19 @@ def test_declared_servers_are_engines_in_the_main_window(declared: FakeUpstream)
     engines = available_engines()
     assert "openai:llm" in engines and "libretranslate:nmt" in engines
     assert engine_label("libretranslate:nmt") == "Intranet LibreTranslate nmt"
+
+
+def test_gui_summary_on_a_server_is_labelled(declared: FakeUpstream, tmp_path: Path) -> None:
+    import threading
+
+    from app.formats.registry import read_document
+    from app.ui import summary_adapter as adapter
+    from tests.docgen import simple_docx
+
+    assert "openai:llm" in adapter.engines()
+    doc = read_document(simple_docx(tmp_path / "a.docx", ["Le comité s'est réuni le 12 mars."]))
+    shown: list[str] = []
+    out = adapter.summarize(doc, adapter.SummaryRequest(engine="openai:llm"), shown.append,
+                            threading.Event())
+    assert out.server.startswith(f"Made on the intranet server llm ({declared.url}/v1)")
+    assert "".join(shown).strip().startswith("Answer to:")  # streamed from the server
