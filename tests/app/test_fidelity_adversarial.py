@@ -1,7 +1,9 @@
 """The fidelity report against an adversarial engine: a test double that damages correct
 translations (canned human translations, or the real lohelp model's output) in one
-way per block.  Each damage must be reported on its block, with the right kind, by the
-whole pipeline (DOCX in, DOCX out); an undamaged run must be reported ok."""
+way per block: a sentence dropped, a digit dropped or changed, a decimal separator
+swapped, a sign lost, truncation, markup debris, a loop, the source returned.  Each
+damage must be reported on its block, with the right kind, by the whole pipeline
+(DOCX in, DOCX out); an undamaged run must be reported ok."""
 
 from __future__ import annotations
 
@@ -109,6 +111,8 @@ DAMAGES: dict[str, tuple[Damage, str]] = {
     "Cliquez sur OK": (lambda t: "Cliquez sur OK pour fermer la boîte de dialogue.",
                        "identical"),  # the source returned
     "négative": (replace("-12", "12"), "numbers"),  # sign lost
+    "plusieurs feuilles": (replace("several sheets", "several several sheets"),
+                           "repetition"),  # a decoding loop
 }
 
 
