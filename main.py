@@ -5,10 +5,12 @@ The GUI is started from here, not from ``app.cli``, so that the core never impor
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 DOCUMENT_SUFFIXES = (".pdf", ".docx", ".docm")
+SKIP_QT_CHECK_ENV = "PASSERELLE_NO_QT_CHECK"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +21,12 @@ def main(argv: list[str] | None = None) -> int:
         from app.cli import main as cli_main
 
         return cli_main(args)
+    from app.ui import syslibs
+
+    missing = None if os.environ.get(SKIP_QT_CHECK_ENV) else syslibs.check()
+    if missing is not None:  # Qt would abort with "could not load the Qt platform plugin"
+        sys.stderr.write(f"{missing.message()}\n({SKIP_QT_CHECK_ENV}=1 skips this check.)\n")
+        return 3
     from app.core.servers import allow_list
     from engines import offline
 
