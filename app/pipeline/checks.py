@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.pipeline.numbers import compare
+from app.pipeline.numbers import Comparison, compare
 from engines.segment import split_sentences
 
 CharAlignment = Sequence[tuple[int, int, int, int]]  # (tgt_start, tgt_end, src_start, src_end)
@@ -209,13 +209,15 @@ def uncovered_sentences(source: str, src: str, alignment: CharAlignment) -> list
 # --- All checks on one pair ----------------------------------------------------------
 
 def check_pair(source: str, target: str, src: str, tgt: str,
-               alignment: CharAlignment | None = None) -> list[Finding]:
-    """Every finding for one translated text (empty when it passes)."""
+               alignment: CharAlignment | None = None,
+               numbers: Comparison | None = None) -> list[Finding]:
+    """Every finding for one translated text (empty when it passes); ``numbers`` when
+    the caller has already compared them."""
     out: list[Finding] = []
     if identical(source, target):
         out.append(Finding("identical", "the output is the source text, not translated"))
         return out
-    numbers = compare(source, target, src, tgt)
+    numbers = numbers if numbers is not None else compare(source, target, src, tgt)
     if not numbers.ok:
         out.append(Finding("numbers", numbers.describe()))
     debris = markup_debris(source, target)

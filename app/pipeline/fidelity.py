@@ -206,7 +206,7 @@ def _check_block(report: FidelityReport, b: Block, doc_lang: str, tgt: str,
     numbers = compare(b.text, t.text, src, tgt)
     report.numbers_checked += len(numbers.source)
     report.numbers_lost += len(numbers.lost)
-    for finding in check_pair(b.text, t.text, src, tgt):
+    for finding in check_pair(b.text, t.text, src, tgt, numbers=numbers):
         report.issues.append(_issue(b, finding.kind, finding.detail))
     if missing:
         report.issues.append(_issue(b, "coverage", "sentence(s) not found in the output: "

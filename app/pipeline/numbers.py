@@ -190,6 +190,15 @@ def _month_date_patterns(langs: tuple[str, ...]) -> re.Pattern[str] | None:
 _month_re = functools.lru_cache(maxsize=32)(_month_date_patterns)
 
 
+@functools.lru_cache(maxsize=32)
+def _all_month_names(langs: tuple[str, ...]) -> dict[str, int]:
+    names: dict[str, int] = {}
+    for lang in langs:
+        names.update(_month_names(lang))
+    return names
+
+
+@functools.lru_cache(maxsize=4096)
 def _parse(text: str, lang: str) -> Decimal | None:
     """``text`` read as a number in ``lang`` (babel, strict grouping), or None."""
     loc = _locale(lang)
@@ -233,6 +242,13 @@ def _valid(y: int, m: int, d: int | None) -> bool:
 
 def extract(text: str, langs: tuple[str, ...] = ("en",)) -> list[Quantity]:
     """Dates, times and numbers of ``text``, each with its readings in ``langs``."""
+    return list(_extract(text, langs))
+
+
+@functools.lru_cache(maxsize=16384)  # a document is checked twice (verify, then write)
+def _extract(text: str, langs: tuple[str, ...]) -> tuple[Quantity, ...]:
+    if not any(c.isdigit() for c in text):
+        return ()
     found: list[Quantity] = []
     taken: list[tuple[int, int]] = []
 
@@ -256,11 +272,10 @@ def extract(text: str, langs: tuple[str, ...] = ("en",)) -> list[Quantity]:
         if readings:
             add(Quantity(m[0], "date", frozenset(readings), start=m.start()),
                 m.start(), m.end())
+    names = _all_month_names(tuple(sorted(set(langs) | {"en"})))
     month_re = _month_re(tuple(sorted(set(langs) | {"en"})))
-    if month_re is not None:
-        names: dict[str, int] = {}
-        for lang in sorted(set(langs) | {"en"}):
-            names.update(_month_names(lang))
+    has_month = any(w.lower().rstrip(".") in names for w in _WORD_RE.findall(text))
+    if month_re is not None and has_month:  # the big alternation only where it can match
         for m in month_re.finditer(text):
             if not (m["d1"] or m["d2"] or m["y"]) or not free(m.start(), m.end()):
                 continue
@@ -305,7 +320,7 @@ def extract(text: str, langs: tuple[str, ...] = ("en",)) -> list[Quantity]:
         add(Quantity(m[0].strip(), kind, values, unit, start=m.start()),
             m.start(), m.end())
     found.sort(key=lambda q: q.start)
-    return found
+    return tuple(found)
 
 
 def number_words(text: str) -> list[Quantity]:
