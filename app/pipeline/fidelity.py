@@ -296,4 +296,6 @@ def summary_line(d: dict[str, Any]) -> str:
     kinds = d.get("issue_kinds") or {}
     if kinds:
         parts.append("issues: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
+    if d["translated"] and not d.get("coverage_checked", True):
+        parts.append("sentence coverage not checked (the engine cannot align)")
     return ", ".join(parts)

@@ -45,6 +45,8 @@ def test_unreadable_text_and_unread_pages_are_not_translated() -> None:
     line = summary_line(d)
     assert "1 NOT translated" in line and "1 kept as is (no words)" in line
     assert "2 unread" in line and "1 unreadable" in line
+    assert line.endswith("sentence coverage not checked (the engine cannot align)")
+    assert "coverage not checked" not in summary_line(check(_doc(), coverage={}).to_dict())
 
 
 def test_skipped_blocks_are_listed_with_their_reason() -> None:
