@@ -185,9 +185,12 @@ def test_correction_is_reused_sentence_by_sentence(qtbot, tmp_path: Path,
     assert again[2] == CORRECTION
 
 
+@pytest.mark.parametrize("paragraphs", [False, True], ids=["sentence-engine",
+                                                           "paragraph-engine"])
 def test_correction_written_differently_is_reused_for_the_whole_block(
-        qtbot, tmp_path: Path) -> None:
-    """Whole paragraphs go to CTranslate2 models: the block's own entry matches."""
+        qtbot, tmp_path: Path, paragraphs: bool) -> None:
+    """The correction's sentences do not pair with the source's: the whole block's
+    entry is used when the block comes again."""
     merged = "The convoy sets off tomorrow morning with fuel for the week."
     doc = read_document(simple_docx(tmp_path / "revue.docx", [SOURCE]))
     doc.meta.language, doc.target_language = "fr", "en"
@@ -197,7 +200,7 @@ def test_correction_written_differently_is_reused_for_the_whole_block(
     model = ReviewModel()
     model.set_document(doc, None)
     assert model.setData(model.index(0, ReviewModel.TRANSLATION), merged)
-    assert _translate(tmp_path, "encore", [SOURCE], True) == [merged]
+    assert _translate(tmp_path, "encore", [SOURCE], paragraphs) == [merged]
 
 
 def test_issue_kinds_are_in_the_french_catalogue() -> None:
