@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import os
 import re
 import shutil
 import struct
@@ -197,10 +198,20 @@ def test_cancel_stops_within_a_page(tmp_path: Path) -> None:
         ocr_pages(scan, "pdf", list(range(6)), OcrOptions(lang="fra", workers=1),
                   progress=progress, cancel=cancel)
     assert len(seen) == 1
+    mark = os.environ["PASSERELLE_DATA_DIR"]  # unique to this test session (tests/conftest.py)
 
     def tesseracts() -> list[psutil.Process]:
-        return [p for p in psutil.process_iter(["name", "create_time"])
-                if p.info["name"] == "tesseract" and p.info["create_time"] >= started - 1]
+        """Tesseract processes of this test session: other sessions may be running OCR."""
+        mine = []
+        for p in psutil.process_iter(["name", "create_time"]):
+            if p.info["name"] != "tesseract" or p.info["create_time"] < started - 1:
+                continue
+            try:
+                if p.environ().get("PASSERELLE_DATA_DIR") == mark:
+                    mine.append(p)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        return mine
 
     deadline = time.monotonic() + 30  # killing takes a moment on a loaded machine: a wait,
     while tesseracts() and time.monotonic() < deadline:  # not a speed check
