@@ -251,7 +251,8 @@ def _fix_header_footer(el: Any, sheet: Sheet, plan: _Plan) -> None:
 
 
 def _rename_formulas(el: Any, renames: dict[str, str]) -> None:
-    for node in el.iter():
+    nodes = el.iter(s("f")) if el.tag == s("row") else el.iter()  # rows: formulas only
+    for node in nodes:
         if isinstance(node.tag, str) and etree.QName(node).localname in _FORMULA_TAGS \
                 and node.text:
             node.text = rename_in_formula(node.text, renames)
