@@ -124,6 +124,13 @@ def coverage(model_dir: Path, pairs: list[tuple[str, str]], n: int) -> None:
     print(f"coverage: {len(multi)} multi-sentence paragraphs, {alarms} false alarms on the "
           f"model's own output; one sentence removed from {len(dropped_src)}: "
           f"{caught} caught by alignment, {by_length_caught} by the length bounds")
+    human = [(s, t) for s, t in pairs if s.split() != t.split()
+             and 2 <= len(split_sentences(s, "fr")) == len(split_sentences(t, "en"))
+             and engine.fits(s, "fr") and engine.fits(t, "fr")][:n]
+    human_alarms = sum(bool(uncovered_sentences(s, "fr", a)) for (s, _), a in zip(
+        human, engine.align([s for s, _ in human], [t for _, t in human], "fr", "en"),
+        strict=True))
+    print(f"coverage on {len(human)} human multi-sentence pairs: {human_alarms} false alarms")
 
 
 def pipeline_run(model_dir: Path, pairs: list[tuple[str, str]], n: int) -> None:

@@ -246,6 +246,16 @@ def sentence_coverage(doc: Document, aligner: Aligner,
     stands, edits included).  Blocks the aligner fails on are left out (logged)."""
     doc_lang, tgt = doc.meta.language or "en", doc.target_language or "en"
     todo = list(blocks) if blocks is not None else coverage_candidates(doc)
+    # A text longer than the model's positions is aligned only in part: its last
+    # sentences would look missing.  Such blocks are left out (logged).
+    fits = getattr(aligner, "fits", None)
+    if callable(fits):
+        too_long = [b for b in todo if not (fits(b.text, b.language or doc_lang)
+                                            and fits(b.translation.text, b.language or doc_lang))]
+        if too_long:
+            log.info("Sentence coverage not checked for %d blocks longer than the model's "
+                     "positions", len(too_long))
+            todo = [b for b in todo if b not in too_long]
     by_lang: dict[str, list[Block]] = {}
     for b in todo:
         by_lang.setdefault(b.language or doc_lang, []).append(b)
