@@ -120,3 +120,4 @@ wheelhouse: $(STAMP)
 # Screenshots of the main window, review, summary and model manager (offscreen Qt).
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshot_scan.py

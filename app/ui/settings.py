@@ -42,6 +42,8 @@ class AppSettings:
     output_folder: str = ""  # "" : beside the source
     classification: str = ""  # marking printed on reports, e.g. "DIFFUSION RESTREINTE"
     ui_language: str = "system"
+    tessdata: str = ""  # OCR language data folder; "" : found automatically
+    redo_ocr: bool = False  # OCR scans again even when they carry an OCR text layer
 
     def job_config(self, path: Path, **overrides: object) -> JobConfig:
         config = JobConfig(
@@ -49,6 +51,7 @@ class AppSettings:
             source_lang=self.source_lang or None, engine=self.engine,
             model=self.model or None, device=self.device, threads=self.threads,
             glossary=Path(self.glossary) if self.glossary else None,
+            ocr_redo=self.redo_ocr, tessdata=Path(self.tessdata) if self.tessdata else None,
         )
         if self.classification:
             config.extra["classification"] = self.classification

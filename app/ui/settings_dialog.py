@@ -1,5 +1,5 @@
 """Settings dialog: device, threads, model stores, target language, glossary, output
-folder, classification marking and UI language."""
+folder, classification marking, OCR (language data folder, redo OCR) and UI language."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from app.ui.i18n import LANGUAGES
 from app.ui.labels import LANGUAGE_CODES, language_label
 from app.ui.qt import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -59,6 +60,10 @@ class SettingsDialog(QDialog):
         self.output.setPlaceholderText(self.tr("Beside the source document"))
         self.classification = QLineEdit(s.classification)
         self.classification.setPlaceholderText(self.tr("e.g. DIFFUSION RESTREINTE"))
+        self.tessdata = QLineEdit(s.tessdata)
+        self.tessdata.setPlaceholderText(self.tr("Found automatically"))
+        self.redo_ocr = QCheckBox(self.tr("Read scans again even when they carry a text layer"))
+        self.redo_ocr.setChecked(s.redo_ocr)
         self.ui_language = QComboBox()
         self.ui_language.addItem(self.tr("Follow the system"), "system")
         for code, name in LANGUAGES.items():
@@ -76,6 +81,9 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Output folder:"),
                     self._with_browse(self.output, self._on_output_browse_clicked))
         form.addRow(self.tr("Classification marking:"), self.classification)
+        form.addRow(self.tr("OCR language data:"),
+                    self._with_browse(self.tessdata, self._on_tessdata_browse_clicked))
+        form.addRow(self.tr("OCR:"), self.redo_ocr)
         form.addRow(self.tr("Interface language:"), self.ui_language)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -88,6 +96,8 @@ class SettingsDialog(QDialog):
                              (self.glossary, self.tr("Glossary file")),
                              (self.output, self.tr("Output folder")),
                              (self.classification, self.tr("Classification marking")),
+                             (self.tessdata, self.tr("OCR language data folder")),
+                             (self.redo_ocr, self.tr("Redo OCR")),
                              (self.ui_language, self.tr("Interface language"))):
             widget.setAccessibleName(name)
 
@@ -107,6 +117,12 @@ class SettingsDialog(QDialog):
         if name:
             self.glossary.setText(name)
 
+    def _on_tessdata_browse_clicked(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, self.tr("Choose the tessdata folder"),
+                                                self.tessdata.text())
+        if name:
+            self.tessdata.setText(name)
+
     def _on_output_browse_clicked(self) -> None:
         name = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder"),
                                                 self.output.text())
@@ -122,6 +138,8 @@ class SettingsDialog(QDialog):
         s.glossary = self.glossary.text().strip()
         s.output_folder = self.output.text().strip()
         s.classification = self.classification.text().strip()
+        s.tessdata = self.tessdata.text().strip()
+        s.redo_ocr = self.redo_ocr.isChecked()
         s.ui_language = str(self.ui_language.currentData())
         return s
 

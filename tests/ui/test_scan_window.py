@@ -1,0 +1,63 @@
+"""Scans in the window: a dropped image is read by OCR, reviewed and exported in place;
+the OCR settings reach the job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from app.ui.i18n import LanguageManager
+from app.ui.jobs import JobState
+from app.ui.mainwindow import MainWindow
+from app.ui.settings import AppSettings
+from app.ui.settings_dialog import SettingsDialog
+from tests.app.test_ocr import FRENCH, pytestmark, raster, similarity, typeset
+from tests.ui.helpers import drop_paths
+
+__all__ = ["pytestmark"]
+
+
+@pytest.fixture
+def window(qtbot, app_settings: AppSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    w = MainWindow(app_settings, LanguageManager())
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    assert w.controller.shutdown(10_000)
+
+
+def test_dropped_scan_is_read_reviewed_and_exported(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                    tmp_path: Path) -> None:
+    scan = tmp_path / "fax.png"
+    raster(typeset(FRENCH), dpi=200).save(scan)
+    drop_paths(window.drop, [scan])
+    model = window.controller.model
+    assert model.rowCount() == 1, "the drop zone takes image files"
+    jid = model.item(0).id
+    qtbot.waitUntil(lambda: not model.by_id(jid).state.active, timeout=120_000)
+    item = model.by_id(jid)
+    assert item.state is JobState.READY, item.error
+    window.show_job(jid)
+    review = window.review.model
+    source = " ".join(review.block(r).text for r in range(review.rowCount()))
+    assert similarity(source, FRENCH) > 0.9
+    out = tmp_path / "fax.en.pdf"
+    with qtbot.waitSignal(window.controller.exported, timeout=60_000):
+        assert window.start_export(jid, "pdf", out)
+    with pymupdf.open(str(out)) as translated:
+        assert translated[0].get_images(), "the scan stays under the translation"
+        assert "Pàgé" in translated[0].get_text() or "commission" not in translated[0].get_text()
+
+
+def test_ocr_settings_reach_the_job_config(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = SettingsDialog(AppSettings())
+    qtbot.addWidget(dialog)
+    dialog.tessdata.setText(str(tmp_path))
+    dialog.redo_ocr.setChecked(True)
+    settings = dialog.result_settings()
+    config = settings.job_config(tmp_path / "scan.pdf")
+    assert config.ocr_redo is True and config.tessdata == tmp_path
+    assert AppSettings().job_config(tmp_path / "scan.pdf").tessdata is None
