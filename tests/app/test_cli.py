@@ -54,7 +54,8 @@ def test_output_equal_to_input_is_refused(tmp_path: Path, capsys: pytest.Capture
 
 
 @pytest.mark.parametrize("name,content,message", [
-    ("notes.txt", b"hello", "Unsupported file type '.txt'"),
+    ("notes.exe", b"hello", "Unsupported file type '.exe'"),
+    ("notes.txt", b"PK\3\4 zip", "is a zip/Office file, not a plain text"),
     ("missing.docx", None, "File not found"),
     ("empty.docx", b"", "is empty"),
     ("photo.pdf", b"\xff\xd8\xff\xe0JFIF", "it is a JPEG image"),
