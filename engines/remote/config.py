@@ -43,7 +43,7 @@ KINDS = ("openai", "libretranslate")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _FIELDS = {"kind", "url", "model", "api_key_file", "api_key_keyring", "ca_bundle", "timeout",
            "connect_timeout", "max_concurrency", "retries", "backoff", "max_backoff",
-           "batch_size", "context_length", "insecure_http", "label"}
+           "batch_size", "context_length", "insecure_http", "label", "demo"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class ServerConfig:
     context_length: int = 4096  # OpenAI: the model's context window (tokens)
     insecure_http: bool = False  # plain http to a non-loopback host must be asked for
     label: str = ""
+    demo: bool = False  # a demo-quality model: outputs carry the DEMO badge
     origin: str = ""
 
     @property
@@ -164,7 +165,7 @@ def parse_server(name: str, entry: dict[str, Any], origin: str = "") -> ServerCo
         raise ServerConfigError(f"Server '{name}': CA bundle {kwargs['ca_bundle']} not found.",
                                 name)
     return ServerConfig(name=name, kind=str(kind), url=url, insecure_http=insecure,
-                        origin=origin, **kwargs)
+                        demo=bool(entry.get("demo", False)), origin=origin, **kwargs)
 
 
 def parse_servers(text: str, origin: str = "") -> dict[str, ServerConfig]:

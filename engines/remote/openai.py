@@ -68,12 +68,11 @@ class EstimateTokenizer:
 class OpenAIEngine:
     """Chat completions on one declared server (``kind = "openai"``)."""
 
-    def __init__(self, server: ServerConfig, client: ServerClient | None = None,
-                 demo: bool = False) -> None:
+    def __init__(self, server: ServerConfig, client: ServerClient | None = None) -> None:
         self.server = server
         self.client = client or ServerClient(server)
         self.tokenizer = EstimateTokenizer()
-        self.demo = demo
+        self.demo = server.demo
         self._model = server.model
         self._reported = ""  # the "model" field of the last answer
         self._version: str | None = None

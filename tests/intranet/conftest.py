@@ -116,6 +116,8 @@ def servers_toml(tmp: Path, *servers: RunningServer, **settings: object) -> Path
         key.write_text(s.key + "\n")
         lines += [f"[servers.{s.name}]", f'kind = "{s.kind}"', f'url = "{s.url}"',
                   f'api_key_file = "{key}"']
+        if s.kind == "openai":
+            lines.append("demo = true  # SmolLM2-135M")
         lines += [f"{k} = {v}" for k, v in settings.items()]
     path = tmp / "servers.toml"
     path.write_text("\n".join(lines) + "\n")

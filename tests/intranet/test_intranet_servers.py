@@ -255,6 +255,7 @@ def test_cli_translate_and_summarize_on_servers(lt_server: RunningServer,
                 "--no-key-facts", "--length", "brief", "--out", str(summary), "--quiet"]) == 0
     text = summary.read_text()
     assert f"Made on the intranet server {llama_server.name} ({llama_server.url})" in text
+    assert "DEMO-quality model" in text  # the servers file says demo = true
 
 
 def test_report_names_both_servers(lt_server: RunningServer, llama_server: RunningServer,
