@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engines.protect import find_spans
 from engines.translate.base import EngineInfo, Translator
@@ -244,3 +247,26 @@ def test_numbers_put_back_are_written_the_target_way() -> None:
     result = translate_texts(ProtectedSpans(engine), [text], "fr", "en")[0]
     assert result.text == "The value -12.5 goes to 1,250.75 on 12/03/2024."
     assert engine.seen[1] == "La valeur <0> passe à <1> le 12/03/2024."
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(-9999, 99999), min_size=1, max_size=4), st.randoms(),
+       st.booleans(), st.booleans())
+def test_whatever_the_engine_does_to_numbers_they_come_back(
+        values: list[int], rnd: random.Random, keep_placeholders: bool,
+        debris: bool) -> None:
+    """Property: an engine that garbles digits (and maybe the placeholders, and leaves
+    markup debris) never gets a number lost or changed past the wrapper."""
+    numbers = [f"{v // 10},{abs(v) % 10}" if v % 4 == 0 else str(v) for v in values]
+    source = "Les valeurs " + " et ".join(numbers) + " sont connues."
+
+    def garble(text: str) -> str:
+        text = re.sub(r"(?<![<\d])\d(?![>\d])",
+                      lambda m: str(rnd.randrange(10)) if rnd.random() < 0.5 else "", text)
+        if not keep_placeholders:
+            text = PLACEHOLDER_RE.sub("", text)
+        return text + (" <0 values>" if debris else "")
+
+    result = translate_texts(ProtectedSpans(Scripted(garble)), [source], "fr", "en")[0]
+    assert damaged_spans(source, result.text) == [], (source, result.text)
+    assert find_debris(source, result.text) == [], result.text
