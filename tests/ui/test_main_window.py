@@ -48,7 +48,7 @@ def test_dropping_docx_files_and_a_folder_runs_every_job(qtbot, window: MainWind
     folder = tmp_path / "inbox"
     folder.mkdir()
     simple_docx(folder / "b.docx", SHORT_FR[:1], table=[["Nom", "12"]])
-    (folder / "notes.txt").write_text("ignored")
+    (folder / "notes.bin").write_bytes(b"ignored")  # not a document format
     drop_paths(window.drop, [a, folder])
     model = window.controller.model
     assert [model.item(r).path.name for r in range(model.rowCount())] == ["a.docx", "b.docx"]
