@@ -224,6 +224,12 @@ class _FakeHandler(BaseHTTPRequestHandler):
             return self._json(401, {"error": {"message": "Invalid API Key"}})
         answer = "Answer to: " + body["messages"][-1]["content"][:40]
         if not body.get("stream"):
+            with fake.lock:
+                fake.inflight += 1
+                fake.max_inflight = max(fake.max_inflight, fake.inflight)
+            time.sleep(fake.answer_delay)
+            with fake.lock:
+                fake.inflight -= 1
             return self._json(200, {"model": "fake-llm", "choices": [
                 {"message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}]})
         self.send_response(200)
@@ -258,4 +264,6 @@ class FakeUpstream(_Base):
         self.version = "fake-1"
         self.requests: list[tuple[str, Any, dict[str, str]]] = []
         self.disconnects = 0
+        self.answer_delay = 0.0  # seconds per non-streamed answer
+        self.inflight = self.max_inflight = 0
         self.lock = threading.Lock()

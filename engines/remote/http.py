@@ -43,6 +43,8 @@ from engines.remote.errors import (
 log = logging.getLogger(__name__)
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+_SLOTS: dict[tuple[str, str], threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
 COOL_DOWN = 10.0  # seconds a server that stayed unreachable is not asked again
 USER_AGENT = "Passerelle (offline document translation; intranet engine)"
 
@@ -101,8 +103,19 @@ def _certificate_error(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
+def server_slots(server: ServerConfig) -> threading.BoundedSemaphore:
+    """One semaphore per server for the whole process: however many documents and
+    engines use a server at once, at most ``max_concurrency`` requests are in flight."""
+    key = (server.name, server.url)
+    with _SLOTS_LOCK:
+        if key not in _SLOTS:
+            _SLOTS[key] = threading.BoundedSemaphore(server.max_concurrency)
+        return _SLOTS[key]
+
+
 class ServerClient:
-    """Requests to one declared server.  Thread-safe (one connection pool per server)."""
+    """Requests to one declared server.  Thread-safe; requests in flight to the server
+    are bounded by :func:`server_slots`."""
 
     def __init__(self, server: ServerConfig, bearer: bool = True,
                  transport: httpx.BaseTransport | None = None,
@@ -110,6 +123,7 @@ class ServerClient:
         self.server = server
         self.stats = ClientStats()
         self._sleep = sleep
+        self._slots = server_slots(server)
         self._down_until = 0.0
         self._lock = threading.Lock()
         key = server.api_key()
@@ -135,8 +149,12 @@ class ServerClient:
         """The decoded JSON answer, retried as described in the module docstring."""
 
         def attempt() -> Any:
-            started = time.monotonic()
-            response = self._send(method, path, body)
+            with self._slots:
+                started = time.monotonic()
+                response = self._send(method, path, body)
+                return decode(response, started)
+
+        def decode(response: httpx.Response, started: float) -> Any:
             try:
                 data = response.json()
             except (ValueError, UnicodeDecodeError) as exc:
@@ -168,11 +186,12 @@ class ServerClient:
                 raise
             return response
 
-        response = self._with_retries(attempt, f"POST {path} (stream)", cancel)
-        try:
-            yield response
-        finally:
-            response.close()
+        with self._slots:  # held while the answer streams
+            response = self._with_retries(attempt, f"POST {path} (stream)", cancel)
+            try:
+                yield response
+            finally:
+                response.close()
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry ``attempt`` (1-based): Retry-After, else

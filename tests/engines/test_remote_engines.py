@@ -339,6 +339,21 @@ def test_generate_many_keeps_order_and_parallelism(upstream: FakeUpstream, key_f
     assert sorted(done) == list(range(7))
 
 
+def test_documents_share_the_servers_slots(upstream: FakeUpstream, key_file: Path) -> None:
+    """Three documents at once, each with its own engine: at most max_concurrency requests
+    reach the server together, and it is kept that busy."""
+    upstream.answer_delay = 0.1
+    config = server("openai", upstream.url + "/v1", key_file, max_concurrency=2)
+    engines = [OpenAIEngine(config) for _ in range(3)]
+    prompts = [[Message("user", f"part {i}")] for i in range(4)]
+    threads = [threading.Thread(target=e.generate_many, args=(prompts,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert upstream.max_inflight == 2
+
+
 def test_prefill_ignored_by_the_server_is_not_doubled(upstream: FakeUpstream,
                                                       key_file: Path) -> None:
     engine = OpenAIEngine(server("openai", upstream.url + "/v1", key_file))
