@@ -226,9 +226,11 @@ class CT2Translator(Translator):
                             cancel: threading.Event | None = None) -> Iterator[Indexed]:
         """``(index, translation)`` as texts complete.
 
-        A text longer than the model's positions is cut to fit (sentences, then
-        clauses, then word windows: :func:`~engines.segment.split_to_fit`), its pieces
-        translated with the others and joined back; nothing is truncated.  The whole
+        A text longer than ``options.unit_tokens`` (never more than the model's
+        positions) is cut into units at sentence, then clause boundaries, then word
+        windows (:func:`~engines.segment.split_to_fit`), packed back while they fit;
+        the units are translated with the others and joined back: nothing is
+        truncated, and a text past the model's positions is noted (``split``).  The whole
         request is sorted by length (longest first, as CTranslate2 does) and cut into
         token-sized batches; a few batches are queued ahead (asynchronous) so the
         CTranslate2 workers never wait on Python.  A batch that fails is retried item
