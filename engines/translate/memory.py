@@ -204,7 +204,10 @@ class MemoryTranslator(StreamingWrapper):
         if not misses:
             return
         composed = self._corrected_sentences([texts[i] for i in misses], src, tgt)
-        waiting = {texts[i]: i for i in misses if texts[i] in composed}
+        waiting: dict[str, list[int]] = {}
+        for i in misses:
+            if texts[i] in composed:
+                waiting.setdefault(texts[i], []).append(i)
         by_unit: dict[str, list[int]] = {}
         for i in misses:
             if texts[i] not in composed:
@@ -257,7 +260,7 @@ class MemoryTranslator(StreamingWrapper):
                 out[text] = (segs, corrections)
         return out
 
-    def _finish_composed(self, waiting: dict[str, int],
+    def _finish_composed(self, waiting: dict[str, list[int]],
                          composed: dict[str, tuple[list[Segment], dict[str, str]]],
                          done: dict[str, str]) -> Iterator[Indexed]:
         for text in [t for t in waiting if all(
@@ -269,7 +272,9 @@ class MemoryTranslator(StreamingWrapper):
                 if s.text not in corrections:
                     notes.merge(self._notes.get(s.text))
             self._note(text, notes, None)
-            yield waiting.pop(text), join_segments(segs, outs)
+            out = join_segments(segs, outs)
+            for i in waiting.pop(text):
+                yield i, out
     def close(self) -> None:
         """Release the engine and the memory's connections (the wrapper owns both)."""
         super().close()

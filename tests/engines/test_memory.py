@@ -246,6 +246,9 @@ def test_sentence_corrections_serve_paragraph_units(memory: TranslationMemory) -
     assert result[0].text == "The convoy leaves. LE RAPPORT EST PRÊT."
     assert result[1].text == "AUTRE."
     assert engine.calls == 2  # "Le rapport est prêt." and "Autre."
+    twice = MemoryTranslator(Paragraphs(), memory).translate_batch(
+        [paragraph, paragraph], "fr", "en")  # the same paragraph twice in one request
+    assert twice == ["The convoy leaves. LE RAPPORT EST PRÊT."] * 2
 
 
 def test_whole_block_correction_serves_sentence_engines(memory: TranslationMemory) -> None:
