@@ -116,6 +116,11 @@ class Quantity:
     start: int = 0
 
     def matches(self, other: Quantity) -> bool:
+        if {self.kind, other.kind} == {"number", "time"}:  # "à 14 h" / "at 2 pm"
+            number, time = (self, other) if self.kind == "number" else (other, self)
+            return number.unit == "h" and any(
+                isinstance(v, Decimal) and v == v.to_integral_value()
+                and (int(v), 0) in time.values for v in number.values)
         if self.kind != other.kind and {self.kind, other.kind} != {"number", "code"}:
             return False
         if not self.values & other.values:

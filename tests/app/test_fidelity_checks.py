@@ -34,6 +34,7 @@ SAME = [
     ("Pages 10-12 du chapitre 3.", "Pages 10–12 of chapter 3."),
     ("Il reste 12 300 hommes.", "12,300 men remain."),
     ("La valeur 3,5 est copiée.", "The value 3,5 is copied."),  # no English number: French
+    ("Départ à 14 h précises.", "Departure at 2 pm sharp."),
 ]
 
 
