@@ -64,7 +64,7 @@ def summarize_document(
     else:
         if progress is not None:
             progress(0.1, "Ranking sentences")
-        text = summarize_extractive(doc, options.sentences, bullets=options.style == "bullets")
+        text = summarize_extractive(doc, options.length, bullets=options.style == "bullets")
         result = SummaryResult(text=text, engine="extractive", language=src_lang)
         if options.lang != src_lang:
             if translator is not None:
