@@ -80,7 +80,7 @@ def test_report_lists_every_block_an_independent_check_finds(ch03_job: Job) -> N
     missed = {k: v for k, v in found.items() if k not in reported}
     print(f"\nch03 with lohelp: {len(translated)} blocks translated; independent check: "
           f"{len(found)} damaged; report: {fid['damaged']} damaged, kinds {fid['issue_kinds']}")
-    assert len(found) >= 20, "the model is out of its domain: damage is expected"
+    assert len(found) >= 10, "the model is out of its domain: damage is expected"
     assert missed == {}, [(ch03_job.doc.blocks[k].text[:80], v) for k, v in missed.items()]
     assert fid["ok"] is False
     assert fid["damaged"] >= len(found)
