@@ -3,7 +3,6 @@ recursion, size limits, a hostile attachment kept aside while the message is tra
 
 from __future__ import annotations
 
-import socket
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -17,10 +16,11 @@ from tests.hostile.helpers import refuse, translate
 def test_html_entities_and_external_resources_never_read(inbox: Path,
                                                           capsys: pytest.CaptureFixture[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    secret = socket.gethostname()
+    secret = "SECRET-7f3a9c-MARKER"
+    (inbox.parent / "secret.txt").write_text(secret, encoding="utf-8")
     page = inbox / "page.html"
     page.write_text(
-        '<!DOCTYPE html [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>\n<html><head>'
+        f'<!DOCTYPE html [<!ENTITY xxe SYSTEM "file://{inbox.parent}/secret.txt">]>\n<html><head>'
         '<link rel="stylesheet" href="http://203.0.113.9/x.css"><script src="http://203.0.113.9/'
         'x.js"></script></head><body><p>The host is &xxe; here.</p>'
         '<img src="http://203.0.113.9/pixel.png" alt="A tracking pixel"></body></html>',
@@ -28,7 +28,7 @@ def test_html_entities_and_external_resources_never_read(inbox: Path,
     result = translate(page, capsys, monkeypatch)
     assert result.rc == 0, result.err
     out = (inbox / "page.en.html").read_text(encoding="utf-8")
-    assert secret not in out  # the entity was not expanded from /etc/hostname
+    assert secret not in out  # the entity was not expanded from the file
     assert 'src="http://203.0.113.9/x.js"' in out  # kept as markup, never fetched
 
 
