@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 
 class EngineError(Exception):
-    """Base class of every engine error.  ``str(err)`` is a user-readable sentence."""
+    """Base class of every engine error.  ``str(err)`` is a user-readable sentence, without
+    instructions for one interface: what the user can do is named by ``hints`` (keys that
+    the presenter, ``app.core.errors``, words for the window or for the terminal)."""
+
+    hints: tuple[str, ...] = ()
+
+
+E = TypeVar("E", bound=EngineError)
+
+
+def with_hints(exc: E, *hints: str) -> E:
+    """``exc`` with what the user can do about it (keys of ``app.core.errors.HINTS``)."""
+    exc.hints = tuple(hints)
+    return exc
 
 
 class Cancelled(EngineError):

@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from engines.archive import ArchiveLimits, safe_extract
 from engines.bundle import BUNDLE_INDEX, import_bundle
-from engines.errors import EngineError, ModelFormatError, ModelIntegrityError
+from engines.errors import EngineError, ModelFormatError, ModelIntegrityError, with_hints
 from engines.store import (
     MANIFEST,
     InstalledModel,
@@ -227,8 +227,8 @@ def _stage_ct2_folder(path: Path, folder: Path, source: str, options: ImportOpti
                         languages=languages, origin=origin)
     pair = (options.src, options.tgt) if options.src and options.tgt else guess_pair(path.name)
     if pair is None:
-        raise ModelFormatError(f"Cannot tell the languages of {path.name}: name the folder "
-                               f"like opus-mt-fr-en, or pass --src and --tgt")
+        raise with_hints(ModelFormatError(f"Cannot tell the languages of {path.name}."),
+                         "name_languages")
     pair = (_check_lang(pair[0], "source"), _check_lang(pair[1], "target"))
     return Manifest(id=model_id, kind="translation", format="ct2-opus-mt", pairs=[pair],
                     origin=origin)

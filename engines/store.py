@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from engines.errors import ModelFormatError, ModelIntegrityError, ModelNotFound
+from engines.errors import ModelFormatError, ModelIntegrityError, ModelNotFound, with_hints
 
 log = logging.getLogger(__name__)
 
@@ -235,8 +235,8 @@ class ModelStore:
                 folder = root / model_id
                 if (folder / MANIFEST).is_file():
                     return InstalledModel(Manifest.load(folder), folder, shared)
-        raise ModelNotFound(f"No installed model with id '{model_id}' "
-                            f"(see: main.py models list).")
+        raise with_hints(ModelNotFound(f"No installed model with id '{model_id}'."),
+                         "list_models")
 
     def find_translation(self, src: str, tgt: str) -> InstalledModel | None:
         """The best installed model for ``src``→``tgt``: pair-specific before
@@ -353,8 +353,8 @@ class ModelStore:
     def check_free(self, model_id: str, replace: bool = False) -> None:
         """Refuse to overwrite an installed model unless ``replace``."""
         if (self.root / model_id).exists() and not replace:
-            raise ModelFormatError(f"A model with id '{model_id}' is already installed "
-                                   f"(remove it first, or import with another --id).")
+            raise with_hints(ModelFormatError(
+                f"A model with id '{model_id}' is already installed."), "model_id_taken")
 
     def remove(self, model_id: str) -> None:
         model = self.get(model_id)

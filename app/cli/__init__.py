@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if shown.cancelled:
             print("Cancelled.", file=sys.stderr)
             return 130
-        print(f"error: {shown.message}", file=sys.stderr)
+        print(f"error: {shown.cli_message}", file=sys.stderr)
         if not shown.expected or args.verbose:
             print(shown.details, file=sys.stderr)
         return 1 if shown.expected else 3

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from app.core.config import JobConfig
-from app.core.errors import AppError, InputError, OutputError
+from app.core.errors import AppError, InputError, OutputError, present
 from app.core.output import default_output, write_atomic
 from app.formats.registry import default_output_format, writer_for
 from app.formats.sniff import format_for_suffix
@@ -160,7 +160,7 @@ def _translate_one(path: Path, folder: Path, template: JobConfig,
     except (AppError, EngineError) as exc:
         if isinstance(exc, Cancelled):
             raise
-        item.status, item.message = "failed", str(exc)
+        item.status, item.message = "failed", present(exc).cli_message
         log.warning("Batch: %s failed: %s", path.name, exc)
     finally:
         item.seconds = round(time.perf_counter() - t0, 2)

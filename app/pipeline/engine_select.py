@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from app.core.config import JobConfig, data_dir
@@ -10,8 +11,8 @@ from app.pipeline.base import Job
 from app.pipeline.llm_select import load_llm
 from app.pipeline.model_store import open_store
 from app.pipeline.remote_select import is_remote, make_remote_translator
-from engines.errors import ModelNotFound
-from engines.store import InstalledModel, ModelStore, valid_id
+from engines.errors import ModelNotFound, with_hints
+from engines.store import InstalledModel, Manifest, ModelStore, valid_id
 from engines.translate.base import Translator
 from engines.translate.chain import build_chain, load_glossary
 from engines.translate.pivot import PIVOT, PivotTranslator
@@ -23,12 +24,44 @@ ENGINES = ("auto", "ct2", "llm", "pseudo")  # and openai:NAME, libretranslate:NA
 
 
 def _missing_model(src: str, tgt: str) -> ModelNotFound:
-    return ModelNotFound(
-        f"No translation model installed for {src}→{tgt}. Import one with "
-        f"'main.py models import PATH': an opus-mt-{src}-{tgt} CTranslate2 folder, a "
-        f"translate-{src}_{tgt} .argosmodel package, or an NLLB-200 / M2M-100 folder; "
-        f"or preview the layout with --engine pseudo."
-    )
+    return with_hints(ModelNotFound(
+        f"No translation model installed for {src}→{tgt}. An opus-mt-{src}-{tgt} "
+        f"CTranslate2 folder, a translate-{src}_{tgt} .argosmodel package or an NLLB-200 / "
+        f"M2M-100 folder would serve it."), "import_model", "pseudo_preview")
+
+
+def missing_model_for(manifests: Sequence[Manifest], config: JobConfig,
+                      src: str | None) -> ModelNotFound | None:
+    """Before reading (at drop time): the missing-model error when the job's engine is the
+    installed models (``manifests``) and none serves ``src``→target, directly or through
+    English; None when the job can run.  With ``src`` unknown (to be detected), only a
+    target language that no model reaches is refused."""
+    if config.engine not in ("auto", "ct2") or config.model:
+        return None
+    tgt = config.target_lang
+
+    def serves(a: str, b: str) -> bool:
+        return any(m.serves(a, b) for m in manifests)
+
+    if src:
+        if src == tgt or serves(src, tgt):
+            return None
+        if PIVOT not in (src, tgt) and serves(src, PIVOT) and serves(PIVOT, tgt):
+            return None
+        return _missing_model(src, tgt)
+    if any(m.kind == "translation" and (tgt in m.languages or any(t == tgt for _, t in m.pairs))
+           for m in manifests):
+        return None
+    return with_hints(ModelNotFound(
+        f"No translation model installed that translates into {tgt}."),
+        "import_model", "pseudo_preview")
+
+
+def check_model_for(config: JobConfig, src: str | None) -> None:
+    """:func:`missing_model_for` over the store's models, raised."""
+    missing = missing_model_for([m.manifest for m in open_store().installed()], config, src)
+    if missing is not None:
+        raise missing
 
 
 def _load_ct2(path: Path, config: JobConfig, model: InstalledModel | None = None) -> Translator:
@@ -47,8 +80,8 @@ def _installed(store: ModelStore, model_id: str, src: str, tgt: str) -> Installe
     model = store.check(model_id)
     manifest = model.manifest
     if manifest.kind != "translation":
-        raise ModelNotFound(f"Model '{model_id}' is an LLM, not a translation model: "
-                            f"use --engine llm.")
+        raise with_hints(ModelNotFound(
+            f"Model '{model_id}' is an LLM, not a translation model."), "use_llm")
     if src != "?" and not manifest.serves(src, tgt):
         raise ModelNotFound(f"Model '{model_id}' translates {manifest.describe_languages()}, "
                             f"not {src}→{tgt}.")
@@ -94,8 +127,8 @@ def make_translator(config: JobConfig, src: str) -> Translator:
         if path.is_dir():  # a model folder outside the store
             return _load_ct2(path, config)
         if not valid_id(config.model):
-            raise ModelNotFound(f"Model not found: {config.model} (no such folder; installed "
-                                f"model ids are listed by: main.py models list)")
+            raise with_hints(ModelNotFound(f"Model not found: {config.model} (no such "
+                                           f"folder)."), "list_models")
         model = _installed(open_store(), config.model, src, tgt)
         return _load_ct2(model.path, config, model)
     store = open_store()

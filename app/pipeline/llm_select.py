@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app.core.config import prepared_models_dir
 from app.pipeline.model_store import open_store
-from engines.errors import ModelNotFound
+from engines.errors import ModelNotFound, with_hints
 from engines.llm import LLMEngine
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,7 @@ def resolve_llm(model: str | None = None) -> tuple[Path, str, bool]:
     if llms:
         checked = store.check(llms[0].id)
         return checked.path, checked.id, checked.manifest.demo
-    raise ModelNotFound(
-        "No LLM installed. Import a GGUF file (main.py models import model.gguf), "
-        "or use the extractive summarizer (--engine extractive)."
-    )
+    raise with_hints(ModelNotFound("No LLM installed."), "import_gguf", "extractive")
 
 
 def load_llm(model: str | None = None, device: str = "auto", threads: int = 0) -> LLMEngine:

@@ -67,7 +67,8 @@ class DetectLanguageStage:
             found = detect_document([b.text for b in doc.blocks])
             doc.meta.language, doc.meta.language_confidence = found.language, found.confidence
             if found.language is None:
-                raise ConfigError("Could not detect the source language: give it with --from.")
+                raise ConfigError("Could not detect the source language.",
+                                  hints=("source_language",))
             log.info("Detected %s (%.2f)", found.language, found.confidence)
         for b in doc.blocks:
             if len(b.text) >= 40:

@@ -44,7 +44,7 @@ class ErrorDialog(QDialog):
         self.presentation, self.log_file = shown, log_file
         self.setWindowTitle(shown.title)
         self.setAccessibleName(self.tr("Error"))
-        self.message = QLabel(shown.message)
+        self.message = QLabel(shown.gui_message)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = QPlainTextEdit(shown.details)

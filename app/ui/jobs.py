@@ -118,7 +118,7 @@ class JobQueueModel(RowTableModel):
             if col == self.FILE:
                 return str(item.path)
             if col == self.STATUS:
-                return item.error.message if item.error else item.message
+                return item.error.gui_message if item.error else item.message
             return None
         if role == Qt.ItemDataRole.ForegroundRole and col == self.STATUS:
             if item.state is JobState.FAILED:

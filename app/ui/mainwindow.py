@@ -13,10 +13,12 @@ from app.ui.controller import JobController
 from app.ui.dropzone import SUPPORTED_SUFFIXES, DropZone, expand_paths
 from app.ui.errors import show_error
 from app.ui.export_dialog import ExportDialog, confirm_overwrite
+from app.ui.first_run import FirstRunPanel, InstalledSummary, MissingModelBox, ModelsWatcher
 from app.ui.i18n import LanguageManager
 from app.ui.icons import icon
 from app.ui.jobs import JobState
 from app.ui.labels import LANGUAGE_CODES, engine_label, language_label
+from app.ui.model_import import ImportModelsDialog
 from app.ui.models_dialog import ModelManagerDialog
 from app.ui.qt import (
     QAction,
@@ -94,6 +96,7 @@ class MainWindow(QMainWindow):
         self._review_job: int | None = None
         self._dialogs: list[QWidget] = []
         self.setWindowIcon(icon("app"))
+        self.models_state = ModelsWatcher(lambda: list(self._settings.value.model_stores), self)
         self._build_central()
         self._build_actions()
         self._build_status()
@@ -101,6 +104,7 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self._restore_geometry()
         self._probe_device()
+        self.models_state.probe()  # the first-run panel shows when no model is installed
 
     @property
     def settings(self) -> AppSettings:
@@ -120,7 +124,10 @@ class MainWindow(QMainWindow):
         split.addWidget(self.queue)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 2)
-        QVBoxLayout(queue_page).addWidget(split)
+        self.first_run = FirstRunPanel()
+        page_layout = QVBoxLayout(queue_page)
+        page_layout.addWidget(self.first_run)
+        page_layout.addWidget(split, 1)
         self.review = ReviewPane()
         self.summary = SummaryPane()
         self.tabs = QTabWidget()
@@ -145,6 +152,7 @@ class MainWindow(QMainWindow):
         self.act_retry = self._action("retry", "Ctrl+R", self._on_retry_triggered)
         self.act_clear = self._action("clear", "Ctrl+L", self._on_clear_triggered)
         self.act_models = self._action("models", "Ctrl+M", self.open_model_manager)
+        self.act_import = self._action("import", None, self.import_models)
         self.act_settings = self._action("settings", "Ctrl+,", self.open_settings)
         self.act_next_flag = self._action("review", "F8", self.review._on_next_flag_clicked)
         self.act_quit = self._action("", QKeySequence.StandardKey.Quit, self.close)
@@ -203,6 +211,7 @@ class MainWindow(QMainWindow):
         for a in self.act_tabs:
             self.menu_view.addAction(a)
         self.menu_tools = bar.addMenu("")
+        self.menu_tools.addAction(self.act_import)
         self.menu_tools.addAction(self.act_models)
         self.menu_tools.addAction(self.act_settings)
         self.menu_lang = self.menu_tools.addMenu("")
@@ -232,6 +241,9 @@ class MainWindow(QMainWindow):
         c.jobReady.connect(self._on_job_ready)
         c.jobFailed.connect(self._on_job_failed)
         c.modelMissing.connect(self._on_model_missing)
+        self.first_run.importRequested.connect(self.import_models)
+        self.first_run.engineRequested.connect(self._on_engine_requested)
+        self.models_state.changed.connect(self._on_models_changed)
         c.exported.connect(self._on_exported)
         c.exportFailed.connect(self._on_export_failed)
         c.engineUsed.connect(self._on_engine_used)
@@ -249,6 +261,7 @@ class MainWindow(QMainWindow):
             self.act_open: self.tr("Open…"), self.act_export: self.tr("Export…"),
             self.act_cancel: self.tr("Cancel job"), self.act_retry: self.tr("Retry"),
             self.act_clear: self.tr("Clear finished"), self.act_models: self.tr("Models…"),
+            self.act_import: self.tr("Import models…"),
             self.act_settings: self.tr("Settings…"), self.act_quit: self.tr("Quit"),
             self.act_next_flag: self.tr("Next flagged block"),
             self.act_about: self.tr("About Passerelle…"),
@@ -335,6 +348,11 @@ class MainWindow(QMainWindow):
         if not files:
             self.statusBar().showMessage(self.tr("No Word or PDF document found."), 5000)
             return []
+        summary = self.models_state.summary
+        refusal = summary.refusal(self.settings.job_config(files[0])) if summary else None
+        if refusal is not None:  # refused now, before reading: no model for the pair
+            self._show_missing_model(refusal.gui_message, None, files)
+            return []
         ids = self.controller.add_files(files)
         self.statusBar().showMessage(self.tr("%n document(s) added", "", len(ids)), 4000)
         return ids
@@ -409,27 +427,35 @@ class MainWindow(QMainWindow):
 
     def _on_job_failed(self, job_id: int, shown: Presentation) -> None:
         item = self.controller.model.by_id(job_id)
-        self.statusBar().showMessage(f"{item.path.name}: {shown.message}", 8000)
+        self.statusBar().showMessage(f"{item.path.name}: {shown.gui_message}", 8000)
         if not shown.expected:
             show_error(shown, self)
 
     def _on_model_missing(self, job_id: int, message: str) -> None:
-        box = MissingModelBox(message, job_id, self)
+        self._show_missing_model(message, job_id)
+
+    def _show_missing_model(self, message: str, job_id: int | None,
+                            files: list[Path] | None = None) -> MissingModelBox:
+        summary = self.models_state.summary
+        box = MissingModelBox(message, job_id, self, files, summary.llm if summary else "")
         box.buttonClicked.connect(self._on_missing_model_button_clicked)
         self._dialogs.append(box)
         box.open()
+        return box
 
     def _on_missing_model_button_clicked(self, button: object) -> None:
         box = self.sender()
         if not isinstance(box, MissingModelBox):
             return
         job_id = box.job_id
-        if button is box.pseudo:
-            self.controller.retry(job_id, engine="pseudo")
-        elif box.llm is not None and button is box.llm:
-            self.controller.retry(job_id, engine="llm")
+        engine = ("pseudo" if button is box.pseudo else
+                  "llm" if box.llm is not None and button is box.llm else "")
+        if engine and job_id is not None:
+            self.controller.retry(job_id, engine=engine)
+        elif engine:
+            self.controller.add_files(box.files, engine=engine)
         elif button is box.models:
-            self.open_model_manager()
+            self.import_models()
         if box in self._dialogs:
             self._dialogs.remove(box)
 
@@ -479,9 +505,32 @@ class MainWindow(QMainWindow):
     def _on_export_failed(self, job_id: int, shown: Presentation) -> None:
         show_error(shown, self)
 
+    # --- first run and model import ----------------------------------------------------
+    def _on_models_changed(self, summary: InstalledSummary) -> None:
+        self.first_run.set_summary(summary)
+
+    def _on_engine_requested(self, engine: str) -> None:
+        self.engine_combo.setCurrentIndex(max(0, self.engine_combo.findData(engine)))
+
+    def import_models(self, folder: Path | None = None) -> ImportModelsDialog | None:
+        """Import every model of a folder or a USB drive (chosen in a dialog if not given)."""
+        if folder is None:
+            name = QFileDialog.getExistingDirectory(
+                self, self.tr("Import models from a folder or a USB drive"))
+            if not name:
+                return None
+            folder = Path(name)
+        dialog = ImportModelsDialog(folder, self)
+        dialog.modelsImported.connect(self.models_state.probe)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
+
     # --- dialogs ---------------------------------------------------------------------------
     def open_model_manager(self) -> ModelManagerDialog:
         dialog = ModelManagerDialog(self.settings.model_stores, self)
+        dialog.modelsChanged.connect(self.models_state.probe)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.models_dialog = dialog
         dialog.open()
@@ -513,6 +562,7 @@ class MainWindow(QMainWindow):
         self.settings = new
         apply_model_stores(new.model_stores)
         settings_store.save(new)
+        self.models_state.probe()
         self.target_combo.setCurrentIndex(max(0, self.target_combo.findData(new.target_lang)))
         if language_changed:
             self.set_ui_language(new.ui_language)
@@ -539,24 +589,3 @@ class MainWindow(QMainWindow):
         self.controller.shutdown(3000)
         super().closeEvent(event)
 
-
-class MissingModelBox(QMessageBox):
-    """Explains which model to import, and offers the model manager or the pseudo preview."""
-
-    def __init__(self, message: str, job_id: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.job_id = job_id
-        self.setIcon(QMessageBox.Icon.Information)
-        self.setWindowTitle(self.tr("Translation model needed"))
-        self.setText(message)
-        self.setInformativeText(self.tr(
-            "Import the model with the model manager, or preview the layout with the pseudo "
-            "engine (accented fake text, no real translation)."))
-        self.models = self.addButton(self.tr("Open the model manager"),
-                                     QMessageBox.ButtonRole.ActionRole)
-        self.llm = None
-        if "llm" in available_engines():
-            self.llm = self.addButton(self.tr("Use the LLM (demo quality)"),
-                                      QMessageBox.ButtonRole.ActionRole)
-        self.pseudo = self.addButton(self.tr("Pseudo preview"), QMessageBox.ButtonRole.ActionRole)
-        self.addButton(QMessageBox.StandardButton.Close)

@@ -279,7 +279,7 @@ class ModelManagerDialog(QDialog):
 
     def _on_task_failed(self, exc: BaseException) -> None:
         shown = present(exc)
-        self.message.setText(shown.message)
+        self.message.setText(shown.gui_message)
         show_error(shown, self)
 
     # --- actions -----------------------------------------------------------------------------
@@ -309,7 +309,7 @@ class ModelManagerDialog(QDialog):
 
     def _on_verify_failed(self, model_id: str, exc: BaseException) -> None:
         self.model.set_status(model_id, False, str(exc))
-        self.message.setText(str(exc))
+        self.message.setText(present(exc).gui_message)
 
     def _on_verified(self, model_id: str, model: Any) -> None:
         n = len(model.manifest.files)

@@ -287,6 +287,6 @@ class SummaryPane(QWidget):
         if not self._finish(cancel):
             return
         shown = present(exc)
-        self.status.setText(self.tr("Stopped.") if shown.cancelled else shown.message)
+        self.status.setText(self.tr("Stopped.") if shown.cancelled else shown.gui_message)
         if not shown.cancelled and not shown.expected:
             show_error(shown, self)

@@ -14,12 +14,14 @@ from app.core.config import data_dir
 from app.document import TranslationStatus
 from app.ui import mainwindow as mainwindow_module
 from app.ui.controller import JobController
+from app.ui.first_run import InstalledSummary
 from app.ui.i18n import LanguageManager
 from app.ui.jobs import JobState
 from app.ui.mainwindow import MainWindow, MissingModelBox
 from app.ui.qt import QApplication, QDesktopServices, QLineEdit, Qt
 from app.ui.review import ReviewModel
 from app.ui.settings import AppSettings
+from engines.store import Manifest
 from engines.translate.base import EngineInfo, Translator
 from engines.translate.memory import TranslationMemory
 from engines.translate.pseudo import PseudoTranslator, pseudo_localize
@@ -202,7 +204,13 @@ def test_cancel_stops_the_job_and_writes_nothing(qtbot, app_settings: AppSetting
 
 def test_missing_model_offers_the_pseudo_preview(qtbot, window: MainWindow, tmp_path: Path
                                                  ) -> None:
+    """A model reaches English, so the drop is accepted; the detected French is not served
+    (the drop-time refusal is tested in test_first_run)."""
     window.settings.engine = "auto"  # no model is installed in the test data folder
+    qtbot.waitUntil(lambda: window.models_state.summary is not None, timeout=10_000)
+    window.models_state.summary = InstalledSummary(
+        (Manifest(id="opus-mt-de-en", kind="translation", format="ct2-opus-mt",
+                  pairs=[("de", "en")]),), "", False)
     src = simple_docx(tmp_path / "memo.docx", SHORT_FR)
     (jid,) = window.add_files([src])
     model = window.controller.model
