@@ -102,11 +102,46 @@ def import_models(demo_llm: Path | None) -> str:
     return engine
 
 
+def first_run_shots(app: object, out: Path, work: Path) -> None:
+    """``first-run.png``: the window with no translation model (the demo LLM prepared by
+    ``make demo-model`` is offered when present), then ``first-run-import.png``: the
+    import of a folder standing for a USB drive (the lohelp model and a broken .gguf)."""
+    from app.ui.i18n import LanguageManager
+    from app.ui.mainwindow import MainWindow
+    from app.ui.settings import AppSettings
+
+    os.environ["PASSERELLE_MODELS"] = str(work / "first-run-models")  # an empty store
+    usb = work / "USB-DRIVE"
+    (usb / "models").mkdir(parents=True)
+    if LOHELP.is_dir():
+        shutil.copytree(LOHELP, usb / "models" / "fr-en-lohelp-small")
+    (usb / "models" / "old-draft.gguf").write_bytes(b"GGUF truncated copy")
+    window = MainWindow(AppSettings(engine="auto", target_lang="en"), LanguageManager())
+    window.resize(*SIZE)
+    window.show()
+    wait(app, lambda: window.models_state.summary is not None, 30, "the model probe")
+    settle(app, 0.5)
+    save(window, out, "first-run.png")
+    dialog = window.import_models(usb)
+    assert dialog is not None
+    done: list[int] = []
+    dialog.allDone.connect(lambda imported, failed: done.append(imported))
+    wait(app, lambda: bool(done), 300, "the import")
+    settle(app, 0.5)
+    save(dialog, out, "first-run-import.png")
+    dialog.close()
+    window.controller.shutdown(5000)
+    window.close()
+    del os.environ["PASSERELLE_MODELS"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--no-llm", action="store_true", help="extractive summary only")
+    parser.add_argument("--first-run-only", action="store_true",
+                        help="only first-run.png and first-run-import.png")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -127,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app()
     isolation.warm_up()
     preload()
+    first_run_shots(app, args.out, work)
+    if args.first_run_only:
+        return 0
     engine = import_models(None if args.no_llm else demo_dir())
     docs = work / "documents"
     docs.mkdir()
