@@ -15,6 +15,7 @@ dropped from the copy.
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,11 +26,12 @@ from lxml import etree
 
 from app.core.errors import CorruptDocument, UnsupportedDocument
 from app.core.hashing import sha256_file
-from app.document import BlockKind, Document, DocumentMeta, Locator, TranslationStatus
+from app.document import BlockKind, Document, DocumentMeta, Locator, Run, TranslationStatus
 from app.formats.mixed import Dialect
 from app.formats.odf_text import T_H, T_P, TextStyles, dialect, pieces, rewrite, runs_of, t
 from app.formats.sniff import OPENDOCUMENT, check_package
 from app.formats.textcut import target_runs
+from app.formats.xlsx_package import valid_sheet_names
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,12 @@ _HEADER_FOOTER = {f"{{{STYLE_NS}}}{n}": kind for n, kind in (
     ("header-first", BlockKind.HEADER), ("footer", BlockKind.FOOTER),
     ("footer-left", BlockKind.FOOTER), ("footer-first", BlockKind.FOOTER))}
 _MACRO_FOLDERS = ("Basic/", "Scripts/")
+_TABLE = f"{{{TABLE_NS}}}table"
+_TABLE_NAME = f"{{{TABLE_NS}}}name"
+# Attributes that may name a sheet: formulas, conditions, cell and range addresses.
+_REFERENCE_ATTR = re.compile(r"formula|condition|expression|address|range")
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_SHEET_REF = re.compile(r"(\$?)('(?:[^']|'')+'|[^\W\d][\w]*)(?=\.\$?[A-Za-z]{1,3}\$?\d)")
 MACROS_DROPPED = "Macros in this document were dropped (never run) from the translation."
 
 
@@ -101,6 +109,13 @@ class OdfPackage:
                 kind = _running_kind(p)
                 if kind is not None:
                     yield OdfRef(Locator("styles", (k,)), p, kind)
+
+    def sheets(self) -> list[Any]:
+        """The ``table:table`` elements of a spreadsheet (its sheets, in order)."""
+        if self.format != "ods":
+            return []
+        body = self.content.find(f"{{{OFFICE_NS}}}body")
+        return list(body.iter(_TABLE)) if body is not None else []
 
 
 def _parser() -> etree.XMLParser:
@@ -163,6 +178,10 @@ def read_odf(path: Path, password: str | None = None) -> Document:
                                      format=pkg.format))
     if pkg.macros:
         doc.warnings.append(MACROS_DROPPED)
+    for n, table in enumerate(pkg.sheets()):
+        name = table.get(_TABLE_NAME) or ""
+        if name.strip():
+            doc.add_block(BlockKind.LABEL, [Run(name)], Locator("sheetname", (n,)))
     for ref in pkg.walk():
         runs = runs_of(pieces(ref.element, pkg.dialect))
         if "".join(r.text for r in runs).strip():
@@ -185,10 +204,17 @@ def write_odf(doc: Document, out: Path) -> None:
         rewrite(ref.element, ps, target_runs(block, runs_of(ps)), pkg.dialect)
         written += 1
     _set_language(pkg, doc.target_language)
+    renames = _rename_sheets(pkg, by_key)
     parts = {"content.xml": pkg.content}
     if pkg.styles is not None:
         parts["styles.xml"] = pkg.styles
     with zipfile.ZipFile(source) as zf, zipfile.ZipFile(out, "w") as zout:
+        if renames:  # embedded charts name the sheets of their data ranges
+            for name in zf.namelist():
+                if name.endswith("/content.xml") and name.count("/") == 1:
+                    parts[name] = etree.fromstring(zf.read(name), _parser())
+        for root in parts.values():
+            _rename_references(root, renames)
         infos = sorted(zf.infolist(), key=lambda i: i.filename != "mimetype")
         for info in infos:
             name = info.filename
@@ -225,3 +251,54 @@ def _set_language(pkg: OdfPackage, lang: str | None) -> None:
                 and props.get(f"{{{fo}}}language") is not None:
             props.set(f"{{{fo}}}language", lang)
             props.attrib.pop(f"{{{fo}}}country", None)
+
+
+def _rename_sheets(pkg: OdfPackage, by_key: dict[str, Any]) -> dict[str, str]:
+    """Give the sheets their translated names (valid and unique); old name → new."""
+    tables = pkg.sheets()
+    originals = [t.get(_TABLE_NAME) or "" for t in tables]
+    wanted = []
+    for n, name in enumerate(originals):
+        block = by_key.get(Locator("sheetname", (n,)).key())
+        if block is not None and block.translation.status is TranslationStatus.TRANSLATED:
+            wanted.append(block.translation.text)
+        else:
+            wanted.append(name)
+    renames = {}
+    for table, old, new in zip(tables, originals, valid_sheet_names(wanted, originals),
+                               strict=True):
+        if new != old:
+            table.set(_TABLE_NAME, new)
+            renames[old] = new
+    return renames
+
+
+def _rename_references(root: Any, renames: dict[str, str]) -> None:
+    """Formulas, conditions and addresses follow the renamed sheets (string literals of
+    formulas left alone)."""
+    if not renames:
+        return
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attr, value in el.attrib.items():
+            if "." in value and _REFERENCE_ATTR.search(etree.QName(attr).localname):
+                el.set(attr, _rename_in(value, renames))
+
+
+def _rename_in(value: str, renames: dict[str, str]) -> str:
+    def ref(m: re.Match[str]) -> str:
+        name = m.group(2)
+        plain = name[1:-1].replace("''", "'") if name.startswith("'") else name
+        new = renames.get(plain)
+        if new is None:
+            return m.group(0)
+        quoted = new if re.fullmatch(r"[^\W\d]\w*", new) else "'" + new.replace("'", "''") + "'"
+        return m.group(1) + quoted
+
+    out, pos = [], 0
+    for m in _STRING.finditer(value):
+        out += [_SHEET_REF.sub(ref, value[pos:m.start()]), m.group(0)]
+        pos = m.end()
+    out.append(_SHEET_REF.sub(ref, value[pos:]))
+    return "".join(out)

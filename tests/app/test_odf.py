@@ -97,3 +97,32 @@ def test_output_reopens_in_libreoffice(name: str, shared_corpus: Path, tmp_path:
     with pymupdf.open(reopens_in_libreoffice(out, tmp_path)) as d:
         text = "".join(page.get_text() for page in d)
     assert "é" in text or "à" in text
+
+
+def test_sheet_names_translated_and_formulas_follow(tmp_path: Path) -> None:
+    """An .ods written by LibreOffice from our workbook: formulas and the chart's data
+    ranges name the other sheet; after translation LibreOffice still computes them."""
+    from app.formats.soffice import convert, find_soffice
+    from tests.officegen import rich_xlsx
+
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: needed to write the .ods")
+    ods = convert(rich_xlsx(tmp_path / "book.xlsx"), "ods", tmp_path / "ods")
+    out = tmp_path / "book.fr.ods"
+    assert_faithful(translate(ods, out))
+    content = part(out, "content.xml")
+    names = [t.get(f"{{{NS['table']}}}name") for t in content.iter(f"{{{NS['table']}}}table")]
+    budget = accented("Budget")
+    assert names == [budget, accented("Summary")]
+    formulas = [el.get(f"{{{NS['table']}}}formula") for el in content.iter()
+                if el.get(f"{{{NS['table']}}}formula")]
+    assert f"of:=SUM([${budget}.B2:.B4])" in formulas
+    assert 'of:="Budget!"&[.A1]' in formulas  # a string literal is not a reference
+    chart = part(out, "Object 1/content.xml")
+    assert f"{budget}.B2:{budget}.B4" in etree.tostring(chart, encoding="unicode")
+    # LibreOffice parses the rewritten formulas: a broken reference would come back #REF!.
+    import openpyxl
+
+    xlsx = convert(out, "xlsx", tmp_path / "back")
+    sheet = openpyxl.load_workbook(str(xlsx)).worksheets[1]
+    assert sheet["B1"].value == f"=SUM({budget}!B2:B4)"
