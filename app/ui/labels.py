@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.pipeline.fidelity import KIND_LABELS
 from app.ui.qt import QCoreApplication
 
 DEMO_ENGINES = ("llm",)  # the small demo LLM is always labelled "demo quality"
@@ -52,3 +53,29 @@ def language_label(code: str) -> str:
         "fa": QCoreApplication.translate("Languages", "Persian"),
     }
     return f"{names.get(code, code)} ({code})"
+
+
+def kind_label(kind: str) -> str:
+    """The fidelity issue kind in words, in the UI language (lupdate sees each literal)."""
+    labels = {
+        "untranslated": QCoreApplication.translate("Fidelity", "not translated"),
+        "unreadable": QCoreApplication.translate("Fidelity", "unreadable text"),
+        "unread": QCoreApplication.translate("Fidelity", "page not read"),
+        "language": QCoreApplication.translate("Fidelity", "no model for its language"),
+        "numbers": QCoreApplication.translate("Fidelity", "numbers or dates lost or changed"),
+        "markup": QCoreApplication.translate("Fidelity", "markup debris"),
+        "length": QCoreApplication.translate("Fidelity", "length out of bounds"),
+        "repetition": QCoreApplication.translate("Fidelity", "repeated words or characters"),
+        "coverage": QCoreApplication.translate("Fidelity", "sentence missing"),
+        "identical": QCoreApplication.translate("Fidelity", "left untranslated (identical)"),
+        "styles": QCoreApplication.translate("Fidelity", "styled spans"),
+        "overflow": QCoreApplication.translate("Fidelity", "text overflow"),
+        "typeset": QCoreApplication.translate("Fidelity", "typesetting"),
+        "protected": QCoreApplication.translate("Fidelity", "protected span restored"),
+        "debris": QCoreApplication.translate("Fidelity", "debris repaired"),
+        "pages": QCoreApplication.translate("Fidelity", "page count"),
+        "ocr": QCoreApplication.translate("Fidelity", "read by OCR with low confidence"),
+        "ocr-number": QCoreApplication.translate("Fidelity",
+                                                 "numbers read by OCR with low confidence"),
+    }
+    return labels.get(kind, KIND_LABELS.get(kind, kind))

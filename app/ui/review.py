@@ -7,8 +7,9 @@ from typing import Any
 
 from app.document import Block, Document, TranslationStatus
 from app.pipeline.checks import check_pair
-from app.pipeline.fidelity import KIND_LABELS, NOT_TRANSLATED_KINDS
+from app.pipeline.fidelity import NOT_TRANSLATED_KINDS
 from app.ui.icons import icon
+from app.ui.labels import kind_label
 from app.ui.memory_adapter import record_correction
 from app.ui.preview import PagePreview
 from app.ui.qt import (
@@ -120,14 +121,11 @@ class ReviewModel(RowTableModel):
     def reason(self, row: int) -> str:
         """Why the block of ``row`` is flagged, one line per issue ("" when it is not)."""
         b = self._rows[row]
-        lines = [f"{self._kind_label(i['kind'])}: {i['detail']}"
+        lines = [f"{kind_label(i['kind'])}: {i['detail']}"
                  for i in self._issues.get(b.id, [])]
         if not lines and b.translation.status is TranslationStatus.FAILED:
             lines.append(self.tr("Not translated: %1").replace("%1", b.translation.reason))
         return "\n".join(lines)
-
-    def _kind_label(self, kind: str) -> str:
-        return kind_label(kind)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -160,7 +158,7 @@ class ReviewModel(RowTableModel):
         return None
 
     def _tooltip(self, b: Block) -> str | None:
-        lines = [f"{self._kind_label(i['kind'])}: {i['detail']}"
+        lines = [f"{kind_label(i['kind'])}: {i['detail']}"
                  for i in self._issues.get(b.id, [])]
         t = b.translation
         if t.status is TranslationStatus.SKIPPED:
@@ -202,32 +200,6 @@ class ReviewModel(RowTableModel):
 
     def retranslate(self) -> None:
         emit(self.headerDataChanged, Qt.Orientation.Horizontal, 0, 1)
-
-
-def kind_label(kind: str) -> str:
-    """The fidelity issue kind in words, in the UI language (lupdate sees each literal)."""
-    labels = {
-        "untranslated": QCoreApplication.translate("Fidelity", "not translated"),
-        "unreadable": QCoreApplication.translate("Fidelity", "unreadable text"),
-        "unread": QCoreApplication.translate("Fidelity", "page not read"),
-        "language": QCoreApplication.translate("Fidelity", "no model for its language"),
-        "numbers": QCoreApplication.translate("Fidelity", "numbers or dates lost or changed"),
-        "markup": QCoreApplication.translate("Fidelity", "markup debris"),
-        "length": QCoreApplication.translate("Fidelity", "length out of bounds"),
-        "repetition": QCoreApplication.translate("Fidelity", "repeated words or characters"),
-        "coverage": QCoreApplication.translate("Fidelity", "sentence missing"),
-        "identical": QCoreApplication.translate("Fidelity", "left untranslated (identical)"),
-        "styles": QCoreApplication.translate("Fidelity", "styled spans"),
-        "overflow": QCoreApplication.translate("Fidelity", "text overflow"),
-        "typeset": QCoreApplication.translate("Fidelity", "typesetting"),
-        "protected": QCoreApplication.translate("Fidelity", "protected span restored"),
-        "debris": QCoreApplication.translate("Fidelity", "debris repaired"),
-        "pages": QCoreApplication.translate("Fidelity", "page count"),
-        "ocr": QCoreApplication.translate("Fidelity", "read by OCR with low confidence"),
-        "ocr-number": QCoreApplication.translate("Fidelity",
-                                                 "numbers read by OCR with low confidence"),
-    }
-    return labels.get(kind, KIND_LABELS.get(kind, kind))
 
 
 def fidelity_summary(fidelity: dict[str, Any] | None) -> str:
