@@ -116,6 +116,7 @@ def test_multipage_tiff_reads_every_frame(tmp_path: Path) -> None:
     text = " ".join(b.text for b in doc.blocks)
     assert similarity(text, FRENCH + " Deuxième page : le dossier numéro 2024-117 est clos.") > 0.9
     assert "2024-117" in text
+    assert any("Tesseract, fra" in w for w in doc.warnings)  # language found: French
 
 
 def test_rotated_and_skewed_scan(tmp_path: Path) -> None:
@@ -144,6 +145,18 @@ def test_arabic_line_keeps_its_order(tmp_path: Path) -> None:
     words = text.split()  # logical (reading) order, first word first
     assert [w for w in words if w in ("اجتمعت", "الصباح", "التقرير")] == [
         "اجتمعت", "الصباح", "التقرير"], text
+
+
+@pytest.mark.skipif(TESSDATA is None or "rus" not in installed_languages(TESSDATA),
+                    reason="Russian language data (tesseract-ocr-rus) not installed")
+def test_russian_scan_found_and_read(tmp_path: Path) -> None:
+    russian = ("Комиссия рассмотрела годовой отчёт и утвердила бюджет на 2025 год. "
+               "Следующее заседание состоится в марте.")
+    path = tmp_path / "rapport.bmp"
+    raster(typeset(russian, size=14), dpi=250).save(path)
+    doc = read_document(path)  # no language given: OSD says Cyrillic, lingua says Russian
+    assert similarity(" ".join(b.text for b in doc.blocks), russian) > 0.9
+    assert any("Tesseract, rus" in w for w in doc.warnings)
 
 
 def test_50_megapixel_image_is_downscaled(tmp_path: Path) -> None:
