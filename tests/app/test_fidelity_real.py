@@ -6,11 +6,13 @@ simple check written here finds them, and the report must list every one of them
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from app.cli import main
 from app.core.config import JobConfig
 from app.document import Block, TranslationStatus
 from app.pipeline.engine_select import translator_factory
@@ -125,3 +127,21 @@ def test_a_rerun_from_the_memory_gives_the_same_report(
     assert [tuple(i[k] for k in keys) for i in second.fidelity["issues"]] == [
         tuple(i[k] for k in keys) for i in first.fidelity["issues"]]
     assert first.fidelity["issue_kinds"].get("numbers", 0) > 0
+
+
+def test_cli_summary_line_and_json_name_the_issue_kinds(
+        tmp_path: Path, lohelp_model: Path, shared_corpus: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    source = shared_corpus / "real-fr" / "ch03.fr.docx"
+    if not source.is_file():
+        pytest.skip(f"{source} is absent")
+    monkeypatch.setenv("PASSERELLE_DATA_DIR", str(tmp_path / "data"))
+    out = tmp_path / "ch03.en.docx"
+    assert main(["translate", str(source), "--to", "en", "--from", "fr", "--engine", "ct2",
+                 "--model", str(lohelp_model), "--out", str(out), "--quiet",
+                 "--threads", "1"]) == 0
+    line = next(x for x in capsys.readouterr().err.splitlines() if x.startswith("Fidelity:"))
+    report = json.loads(out.with_name(out.name + ".fidelity.json").read_text("utf-8"))
+    assert report["ok"] is False and report["damaged"] > 0
+    assert f"{report['damaged']} damaged" in line
+    assert "issues: " + ", ".join(f"{n} {k}" for k, n in report["issue_kinds"].items()) in line
