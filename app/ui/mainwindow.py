@@ -42,7 +42,7 @@ from app.ui.queue_view import QueueView
 from app.ui.review import ReviewPane
 from app.ui.settings import AppSettings
 from app.ui.settings_dialog import SettingsDialog
-from app.ui.status import ExportNotice, describe_device
+from app.ui.status import ExportNotice, describe_decoding, describe_device
 from app.ui.summary import SummaryPane
 from app.ui.workers import FunctionWorker, start
 
@@ -331,7 +331,14 @@ class MainWindow(QMainWindow):
 
     # --- device probe ----------------------------------------------------------------------
     def _probe_device(self) -> None:
-        start(FunctionWorker(lambda _r: describe_device()), self, self._on_device_found,
+        s = self.settings
+        device, threads, beam = s.device, s.threads, s.beam_size
+
+        def probe(_report: object) -> tuple[str, bool]:
+            found, gpu = describe_device()
+            return f"{found} — {describe_decoding(device, threads, beam)}", gpu
+
+        start(FunctionWorker(probe), self, self._on_device_found,
               self._on_device_probe_failed)
 
     def _on_device_probe_failed(self, exc: BaseException) -> None:
@@ -563,6 +570,7 @@ class MainWindow(QMainWindow):
         apply_model_stores(new.model_stores)
         settings_store.save(new)
         self.models_state.probe()
+        self._probe_device()  # the status bar shows the new threads and beam
         self.target_combo.setCurrentIndex(max(0, self.target_combo.findData(new.target_lang)))
         if language_changed:
             self.set_ui_language(new.ui_language)

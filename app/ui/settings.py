@@ -8,12 +8,17 @@ translation memory and the audit log, :func:`app.core.config.data_dir`), not in 
 user's config folder: the application writes only there and where the user asked.  A
 settings file left in ``~/.config/Passerelle`` by an older version is read (never written)
 until the first save.
+
+An IT team pins the decoding settings (device, threads, beam) for a whole unit with a
+read-only INI file, ``[pinned]`` section (:func:`unit_settings_file`): pinned values win
+over the user's, and the settings page shows them locked.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +32,15 @@ APPLICATION = "Passerelle"
 SETTINGS_FILE = "settings.ini"
 UI_LANGUAGES = ("system", "fr", "en")
 DEVICES = ("auto", "cpu", "cuda")
+UNIT_SETTINGS_ENV = "PASSERELLE_UNIT_SETTINGS"
+PINNABLE = ("device", "threads", "beam_size")
 
 
 @dataclass
 class AppSettings:
     device: str = "auto"
-    threads: int = 0  # 0: every core
+    threads: int = 0  # 0: the measured default (engines.device.resolve_translation)
+    beam_size: int = 0  # 0: the measured default (engines.translate.ct2.DecodeOptions)
     model_stores: list[str] = field(default_factory=list)  # extra model folders
     target_lang: str = "en"
     source_lang: str = ""  # "" : detect
@@ -53,6 +61,8 @@ class AppSettings:
             glossary=Path(self.glossary) if self.glossary else None,
             ocr_redo=self.redo_ocr, tessdata=Path(self.tessdata) if self.tessdata else None,
         )
+        if self.beam_size > 0:
+            config.beam_size = self.beam_size
         if self.classification:
             config.extra["classification"] = self.classification
         return dataclasses.replace(config, **overrides)  # type: ignore[arg-type]
@@ -77,6 +87,40 @@ def _legacy_store() -> QSettings | None:
     return legacy if Path(legacy.fileName()).is_file() else None
 
 
+def unit_settings_file() -> Path:
+    """The unit-wide file an IT team deploys read-only: ``$PASSERELLE_UNIT_SETTINGS``, else
+    ``settings.ini`` in the platform's site configuration folder
+    (``/etc/xdg/passerelle/settings.ini`` on Linux, ``C:\\ProgramData\\passerelle`` on
+    Windows), as ``servers.toml`` (app.core.servers)."""
+    override = os.environ.get(UNIT_SETTINGS_ENV)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.site_config_dir("passerelle", appauthor=False)) / SETTINGS_FILE
+
+
+def pinned() -> dict[str, object]:
+    """The settings the unit file pins (``[pinned]`` device, threads, beam_size)."""
+    path = unit_settings_file()
+    if not path.is_file():
+        return {}
+    qs = QSettings(str(path), QSettings.Format.IniFormat)
+    defaults = AppSettings()
+    values: dict[str, object] = {}
+    for name in PINNABLE:
+        raw = qs.value(f"pinned/{name}")
+        if raw is None:
+            continue
+        try:
+            values[name] = _coerce(raw, getattr(defaults, name))
+        except (TypeError, ValueError):
+            log.warning("Ignoring the invalid pinned setting %s=%r in %s", name, raw, path)
+    if values.get("device", "auto") not in DEVICES:
+        values.pop("device")
+    return values
+
+
 def load(qs: QSettings | None = None) -> AppSettings:
     if qs is None:
         qs = store()
@@ -95,6 +139,8 @@ def load(qs: QSettings | None = None) -> AppSettings:
         s.ui_language = "system"
     if s.device not in DEVICES:
         s.device = "auto"
+    for name, value in pinned().items():  # the unit's pins win over the user's values
+        setattr(s, name, value)
     return s
 
 

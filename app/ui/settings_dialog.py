@@ -23,7 +23,7 @@ from app.ui.qt import (
     QSpinBox,
     QWidget,
 )
-from app.ui.settings import AppSettings
+from app.ui.settings import AppSettings, pinned, unit_settings_file
 
 
 class SettingsDialog(QDialog):
@@ -46,8 +46,20 @@ class SettingsDialog(QDialog):
         self.device.setToolTip(detected)
         self.threads = QSpinBox()
         self.threads.setRange(0, 256)
-        self.threads.setSpecialValueText(self.tr("All cores"))
+        self.threads.setSpecialValueText(self.tr("Measured default"))
         self.threads.setValue(s.threads)
+        self.beam = QSpinBox()
+        self.beam.setRange(0, 8)
+        self.beam.setSpecialValueText(self.tr("Measured default"))
+        self.beam.setValue(s.beam_size)
+        self.pinned = pinned()
+        locks: list[tuple[str, QWidget]] = [("device", self.device),
+                                            ("threads", self.threads), ("beam_size", self.beam)]
+        for name, locked in locks:
+            if name in self.pinned:  # the unit's IT team decided: shown, not editable
+                locked.setEnabled(False)
+                locked.setToolTip(self.tr("Pinned by your IT team in %1")
+                                  .replace("%1", str(unit_settings_file())))
         self.stores = QPlainTextEdit("\n".join(s.model_stores))
         self.stores.setPlaceholderText(self.tr("One folder per line (shared, read-only stores)"))
         self.stores.setMaximumHeight(70)
@@ -74,6 +86,11 @@ class SettingsDialog(QDialog):
         if detected:
             form.addRow("", _note(self.tr("Detected: %1").replace("%1", detected)))
         form.addRow(self.tr("Threads:"), self.threads)
+        form.addRow(self.tr("Beam size:"), self.beam)
+        if self.pinned:
+            form.addRow("", _note(self.tr("Locked settings are pinned for the whole unit by "
+                                          "your IT team (%1).")
+                                  .replace("%1", str(unit_settings_file()))))
         form.addRow(self.tr("Model stores:"), self.stores)
         form.addRow(self.tr("Default target language:"), self.target)
         form.addRow(self.tr("Glossary (CSV):"),
@@ -91,6 +108,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         for widget, name in ((self.device, self.tr("Device")), (self.threads, self.tr("Threads")),
+                             (self.beam, self.tr("Beam size")),
                              (self.stores, self.tr("Model stores")),
                              (self.target, self.tr("Default target language")),
                              (self.glossary, self.tr("Glossary file")),
@@ -133,6 +151,9 @@ class SettingsDialog(QDialog):
         s = self._settings
         s.device = str(self.device.currentData())
         s.threads = self.threads.value()
+        s.beam_size = self.beam.value()
+        for name, value in self.pinned.items():
+            setattr(s, name, value)
         s.model_stores = [x.strip() for x in self.stores.toPlainText().splitlines() if x.strip()]
         s.target_lang = str(self.target.currentData())
         s.glossary = self.glossary.text().strip()

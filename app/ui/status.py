@@ -15,6 +15,17 @@ from app.ui.qt import (
 )
 
 
+def describe_decoding(device: str, threads: int, beam_size: int) -> str:
+    """"int8, 1 thread, beam 2": what a translation model will run with (the measured
+    defaults unless the settings give values); imports CTranslate2: call in a worker."""
+    from engines.device import resolve_translation
+    from engines.translate.ct2 import DecodeOptions
+
+    config = resolve_translation(device, threads)
+    beam = beam_size or DecodeOptions().beam_size
+    return f"{config.compute_type}, {config.intra_threads} thread(s), beam {beam}"
+
+
 def describe_device() -> tuple[str, bool]:
     """("CPU, 16 cores" or "GPU (CUDA), …", gpu found); probes CTranslate2: call in a worker."""
     from engines.device import cpu_count, cuda_available
