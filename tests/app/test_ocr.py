@@ -25,9 +25,11 @@ import pytest
 from PIL import Image
 
 from app.core.errors import CorruptDocument, DocumentTooLarge, InputError, NeedsOCR
+from app.document import TranslationStatus
 from app.formats.ocr_engine import find_tessdata, installed_languages
 from app.formats.ocr_reader import OcrOptions, ocr_pages, read_image, read_pdf_ocr
 from app.formats.pdf_searchable import write_searchable_pdf
+from app.formats.pdf_writer import write_pdf_inplace
 from app.formats.registry import read_document
 from engines.errors import Cancelled
 
@@ -243,6 +245,13 @@ def test_invisible_ocr_layer_used_or_redone(tmp_path: Path) -> None:
     assert doc.meta.ocr_pages == [0]
     assert [b.ocr.engine for b in doc.blocks if b.ocr] == ["pdf layer"]
     assert "Couche OCR invisible" in doc.blocks[0].text
+    for b in doc.blocks:
+        b.translation.text, b.translation.status = "Invisible OCR layer of the scanner.", \
+            TranslationStatus.TRANSLATED
+    write_pdf_inplace(doc, tmp_path / "layer.en.pdf")
+    written = pymupdf.open(tmp_path / "layer.en.pdf")[0]
+    assert "Couche OCR" not in written.get_text() and "Invisible OCR layer" in written.get_text()
+    assert written.get_images()
     redone = read_pdf_ocr(tmp_path / "with_layer.pdf", ocr=OcrOptions(lang="fra", redo_ocr=True))
     assert similarity(" ".join(b.text for b in redone.blocks), FRENCH) > 0.9
     assert all(b.ocr and b.ocr.engine == "tesseract fra" for b in redone.blocks)
