@@ -23,7 +23,7 @@ from app.document import Block, Document, TranslationStatus
 from app.pipeline.align import Aligner
 from app.pipeline.checks import check_pair, uncovered_sentences
 from app.pipeline.numbers import compare
-from engines.segment import split_sentences
+from engines.translate.batch import segment
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ def coverage_candidates(doc: Document) -> list[Block]:
     doc_lang = doc.meta.language or "en"
     return [b for b in doc.blocks
             if b.translation.status is TranslationStatus.TRANSLATED and b.translation.text
-            and len(split_sentences(b.text, b.language or doc_lang)) >= 2]
+            and len(segment(b.text, b.language or doc_lang)) >= 2]
 
 
 def sentence_coverage(doc: Document, aligner: Aligner,
@@ -255,7 +255,8 @@ def sentence_coverage(doc: Document, aligner: Aligner,
         if too_long:
             log.info("Sentence coverage not checked for %d blocks longer than the model's "
                      "positions", len(too_long))
-            todo = [b for b in todo if b not in too_long]
+            skipped = {b.id for b in too_long}
+            todo = [b for b in todo if b.id not in skipped]
     by_lang: dict[str, list[Block]] = {}
     for b in todo:
         by_lang.setdefault(b.language or doc_lang, []).append(b)
