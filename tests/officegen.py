@@ -22,6 +22,7 @@ DECK_TEXTS = {
     "number_cell": "1 250",
     "chart_title": "Fuel used per month",
     "axis_title": "Litres burnt",
+    "data_label": "Highest this year",
     "notes": "Remind the team about the audit of depot 3.",
     "alt": "Photo of the depot entrance",
     "link": "the maintenance guide",
@@ -72,6 +73,7 @@ def rich_pptx(path: Path) -> Path:
     chart.chart_title.text_frame.text = t["chart_title"]
     chart.value_axis.has_title = True
     chart.value_axis.axis_title.text_frame.text = t["axis_title"]
+    chart.plots[0].series[0].points[1].data_label.text_frame.text = t["data_label"]
     pic_box = slide.shapes.add_textbox(Inches(0.2), Inches(6.5), Inches(1), Inches(0.4))
     pic_box._element.nvSpPr.cNvPr.set("descr", t["alt"])
     slide.notes_slide.notes_text_frame.text = t["notes"]

@@ -39,7 +39,7 @@ def write_pptx(doc: Document, out: Path) -> None:
     prs, _ = open_pptx(doc.meta.source_path)
     parts = XmlParts()
     by_key = {b.locator.key(): b for b in doc.blocks}
-    frames: dict[int, _Frame] = {}
+    frames: dict[tuple[str, tuple[int, ...]], _Frame] = {}
     written = 0
     for ref in walk(prs, parts):
         block = by_key.get(ref.locator.key())
@@ -48,7 +48,9 @@ def write_pptx(doc: Document, out: Path) -> None:
         _rewrite(ref, block)
         written += 1
         if ref.attr is None:
-            key = id(ref.body) if ref.body is not None else id(ref.element)
+            # One frame per text body: the locator less the paragraph index (lxml proxies
+            # have no stable identity to key on).
+            key = (ref.locator.part, ref.locator.path[:-1])
             frame = frames.setdefault(key, _Frame(ref.body, ref.container))
             frame.source += len(block.text)
             frame.target += len(block.translation.text)

@@ -32,6 +32,7 @@ def test_reader_reaches_every_container(deck: Path) -> None:
     assert by_text[t["cell"]].kind is BlockKind.TABLE_CELL
     assert by_text[t["chart_title"]].kind is BlockKind.CAPTION
     assert by_text[t["axis_title"]].locator.part == "slide:0:chart"
+    assert by_text[t["data_label"]].locator.part == "slide:0:chart"
     assert by_text[t["notes"]].kind is BlockKind.NOTE
     assert by_text[t["alt"]].kind is BlockKind.ALT_TEXT
     body = next(b for b in doc.blocks if b.text.startswith(t["body"]))
@@ -81,7 +82,9 @@ def test_overflow_shrinks_text_boxes_and_reports_tables(deck: Path, tmp_path: Pa
     fit = box.text_frame._txBody.bodyPr.find("{*}normAutofit")
     assert fit is not None and 50_000 <= int(fit.get("fontScale")) < 100_000
     cell = next(b for b in job.doc.blocks if b.text == DECK_TEXTS["cell"])
-    assert any(f.startswith("overflow") for f in cell.flags)
+    assert any(f.startswith("overflow") and "table cell" in f for f in cell.flags)
+    axis = next(b for b in job.doc.blocks if b.text == DECK_TEXTS["axis_title"])
+    assert not any("table" in f for f in axis.flags)  # each text body judged on its own
     assert any(i["kind"] == "overflow" for i in job.fidelity["issues"])  # type: ignore[index]
 
 
