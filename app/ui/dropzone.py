@@ -83,7 +83,8 @@ class DropZone(QFrame):
 
     def retranslate(self) -> None:
         self.label.setText(self.tr("Drop documents or folders here"))
-        self.hint.setText(self.tr("Word (.docx) and PDF files. Nothing leaves this computer."))
+        self.hint.setText(self.tr("Word, PDF, PowerPoint, Excel, OpenDocument, text, HTML and "
+                                  "e-mail files. Nothing leaves this computer."))
         self.open_button.setText(self.tr("Open…"))
         self.open_button.setToolTip(self.tr("Choose documents to translate (Ctrl+O)"))
         self.setAccessibleName(self.tr("Drop zone for documents"))

@@ -8,8 +8,8 @@
         <translation>Déposez ici des documents ou des dossiers</translation>
     </message>
     <message>
-        <source>Word (.docx) and PDF files. Nothing leaves this computer.</source>
-        <translation>Fichiers Word (.docx) et PDF. Rien ne quitte cet ordinateur.</translation>
+        <source>Word, PDF, PowerPoint, Excel, OpenDocument, text, HTML and e-mail files. Nothing leaves this computer.</source>
+        <translation>Fichiers Word, PDF, PowerPoint, Excel, OpenDocument, texte, HTML et courriels. Rien ne quitte cet ordinateur.</translation>
     </message>
     <message>
         <source>Open…</source>
