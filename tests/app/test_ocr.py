@@ -19,6 +19,7 @@ import time
 import zlib
 from pathlib import Path
 
+import docx as python_docx
 import psutil
 import pymupdf
 import pytest
@@ -30,12 +31,14 @@ from app.formats.ocr_engine import find_tessdata, installed_languages
 from app.formats.ocr_reader import OcrOptions, ocr_pages, read_image, read_pdf_ocr
 from app.formats.pdf_searchable import write_searchable_pdf
 from app.formats.pdf_writer import write_pdf_inplace
-from app.formats.registry import read_document
+from app.formats.registry import read_document, writer_for
+from app.report import writers as report_writers
 from engines.errors import Cancelled
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_PDF = ROOT.parent / "shared" / "corpus" / "real-fr" / "ch01s02.pdf"
 TESSDATA = find_tessdata()
+assert report_writers.SOURCES  # registers report-docx and report-pdf
 pytestmark = pytest.mark.skipif(
     shutil.which("tesseract") is None or TESSDATA is None,
     reason="Tesseract is not installed (make test installs it as root: scripts/check_ocr_syslibs.sh)")
@@ -274,3 +277,24 @@ def test_missing_language_data_names_the_package(tmp_path: Path) -> None:
     scan = image_pdf([raster(typeset(FRENCH))], tmp_path / "scan.pdf")
     with pytest.raises(NeedsOCR, match="tesseract-ocr-spa"):
         read_pdf_ocr(scan, ocr=OcrOptions(lang="es"))
+
+
+def test_bilingual_docx_and_report_from_a_scan(tmp_path: Path) -> None:
+    scan = tmp_path / "scan.jpg"
+    raster(typeset(FRENCH)).save(scan, quality=80)
+    doc = read_document(scan, ocr=OcrOptions(lang="fra"))
+    for b in doc.blocks:
+        b.translation.text = "The annual report of the service presents 12 recommendations."
+        b.translation.status = TranslationStatus.TRANSLATED
+    doc.target_language, doc.meta.language = "en", "fr"
+    for name in ("pdf-bilingual", "docx", "report-pdf"):
+        spec = writer_for(name, doc.meta.format)
+        out = tmp_path / f"scan{spec.suffix}"
+        spec.write(doc, out)
+        assert out.stat().st_size > 0
+    bilingual = pymupdf.open(tmp_path / "scan.bilingual.pdf")[0]
+    assert bilingual.get_images() and "annual report" in bilingual.get_text()
+    body = " ".join(p.text for p in python_docx.Document(str(tmp_path / "scan.docx")).paragraphs)
+    assert "annual report" in body
+    report = pymupdf.open(tmp_path / "scan.report.pdf")
+    assert "annual report" in " ".join(page.get_text() for page in report)
