@@ -119,6 +119,7 @@ def test_real_markdown_file(tmp_path: Path) -> None:
     source, result = src.read_text(encoding="utf-8"), out.read_text(encoding="utf-8")
     fences = [line for line in source.splitlines() if line.startswith("```")]
     assert fences == [line for line in result.splitlines() if line.startswith("```")]
+    reopens_in_libreoffice(out, tmp_path)
 
 
 def test_html_markup_scripts_and_attributes(tmp_path: Path) -> None:
