@@ -297,4 +297,4 @@ def test_bilingual_docx_and_report_from_a_scan(tmp_path: Path) -> None:
     body = " ".join(p.text for p in python_docx.Document(str(tmp_path / "scan.docx")).paragraphs)
     assert "annual report" in body
     report = pymupdf.open(tmp_path / "scan.report.pdf")
-    assert "annual report" in " ".join(page.get_text() for page in report)
+    assert "annual report" in " ".join(page.get_text() for page in report.pages())
