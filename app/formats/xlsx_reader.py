@@ -24,6 +24,7 @@ from app.core.hashing import sha256_file
 from app.document import BlockKind, Document, DocumentMeta, Locator, Run, Style
 from app.formats.dml import A_P, paragraph_runs
 from app.formats.sniff import EXCEL, check_package
+from app.formats.textcut import split_points
 from app.formats.xlsx_package import (
     HEADER_FOOTER_TAGS,
     Workbook,
@@ -49,8 +50,42 @@ def hf_tokens(text: str) -> list[str]:
     return [t for t in _HF_TOKEN.split(text) if t]
 
 
-def is_hf_text(token: str) -> bool:
-    return not _HF_TOKEN.fullmatch(token) and any(c.isalpha() for c in token)
+def hf_sections(text: str) -> list[list[str]]:
+    """The tokens of each section (left ``&L``, centre ``&C``, right ``&R``), each section
+    starting with its own code, so that joining them gives the text back."""
+    sections: list[list[str]] = [[]]
+    for token in hf_tokens(text):
+        if token in ("&L", "&C", "&R") and sections[-1]:
+            sections.append([])
+        sections[-1].append(token)
+    return sections
+
+
+def hf_text(tokens: list[str]) -> tuple[str, list[tuple[int, str]]]:
+    """A section's text (``&&`` read as ``&``) and its codes as (offset, code): the codes
+    (page number, date, font) are inline objects the translation flows around."""
+    text, codes = "", []
+    for token in tokens:
+        if token == "&&" or not _HF_TOKEN.fullmatch(token):
+            text += "&" if token == "&&" else token
+        else:
+            codes.append((len(text), token))
+    return text, codes
+
+
+def hf_render(tokens: list[str], translation: str) -> str:
+    """The section with its text replaced by ``translation`` and every code kept, at the
+    same relative place."""
+    source, codes = hf_text(tokens)
+    leading = [code for offset, code in codes if offset == 0]  # section, font, size codes
+    inner = [(offset, code) for offset, code in codes if offset > 0]
+    cuts = split_points(source, [o for o, _ in inner], translation)
+    pieces, start = list(leading), 0
+    for cut, (_, code) in zip(cuts, inner, strict=True):
+        pieces += [translation[start:cut].replace("&", "&&"), code]
+        start = cut
+    pieces.append(translation[start:].replace("&", "&&"))
+    return "".join(pieces)
 
 
 def open_workbook(path: Path) -> tuple[zipfile.ZipFile, Workbook]:
@@ -168,6 +203,7 @@ def _sheet_blocks(fh: Any, index: int, name: str, progress: Progress | None,
                 if hf is None or not hf.text:
                     continue
                 kind = BlockKind.HEADER if "Header" in tag else BlockKind.FOOTER
-                for k, token in enumerate(hf_tokens(hf.text)):
-                    if is_hf_text(token):
-                        yield kind, Locator(f"sheet:{index}:hf", (t, k)), [Run(token)]
+                for k, section in enumerate(hf_sections(hf.text)):
+                    text, _ = hf_text(section)
+                    if any(c.isalpha() for c in text):
+                        yield kind, Locator(f"sheet:{index}:hf", (t, k)), [Run(text.strip())]

@@ -40,7 +40,14 @@ from app.formats.xlsx_package import (
     stream_rewrite,
     valid_sheet_names,
 )
-from app.formats.xlsx_reader import cell_position, hf_tokens, open_workbook, spreadsheet_style
+from app.formats.xlsx_reader import (
+    cell_position,
+    hf_render,
+    hf_sections,
+    hf_text,
+    open_workbook,
+    spreadsheet_style,
+)
 
 log = logging.getLogger(__name__)
 
@@ -242,12 +249,15 @@ def _fix_header_footer(el: Any, sheet: Sheet, plan: _Plan) -> None:
         hf = el.find(s(tag))
         if hf is None or not hf.text:
             continue
-        tokens = hf_tokens(hf.text)
-        for k in range(len(tokens)):
+        sections = hf_sections(hf.text)
+        for k, section in enumerate(sections):
             new = plan.translated(f"sheet:{sheet.index}:hf/{t}.{k}")
             if new is not None:
-                tokens[k] = new.replace("&", "&&")
-        hf.text = "".join(tokens)
+                source, _ = hf_text(section)
+                lead = source[:len(source) - len(source.lstrip())]
+                trail = source[len(source.rstrip()):]
+                sections[k] = [hf_render(section, lead + new + trail)]
+        hf.text = "".join("".join(section) for section in sections)
 
 
 def _rename_formulas(el: Any, renames: dict[str, str]) -> None:
