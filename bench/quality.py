@@ -119,9 +119,10 @@ def raw_ct2(model: Path, pairs: list[Pair], beam: int, inter: int, intra: int) -
     return Figure(f"raw CT2 beam {beam}, whole paragraphs", out, secs)
 
 
-def argos_loop(model: Path, pairs: list[Pair]) -> Figure:
+def argos_loop(model: Path, pairs: list[Pair], intra: int = 0) -> Figure:
     """Like argos-translate 1.x: per paragraph, sentences split, one call, beam 4,
-    one translator with CTranslate2's default threads."""
+    one translator with argos's default threads (``intra_threads=0``: CTranslate2
+    picks), or ``intra`` threads."""
     import ctranslate2
     import sentencepiece as spm
 
@@ -129,7 +130,7 @@ def argos_loop(model: Path, pairs: list[Pair]) -> Figure:
 
     def run() -> list[str]:
         sp = spm.SentencePieceProcessor(model_file=str(model / "source.spm"))
-        tr = ctranslate2.Translator(str(model), inter_threads=1, intra_threads=0)
+        tr = ctranslate2.Translator(str(model), inter_threads=1, intra_threads=intra)
         out = []
         for p in pairs:
             sentences = [s.text for s in split_sentences(p.fr, "fr")]
@@ -140,7 +141,8 @@ def argos_loop(model: Path, pairs: list[Pair]) -> Figure:
         return out
 
     out, secs = timed(run)
-    return Figure("per-paragraph loop (argos-like, beam 4)", out, secs)
+    threads = f", {intra} thread" if intra else ""
+    return Figure(f"per-paragraph loop (argos-like, beam 4{threads})", out, secs)
 
 
 @contextlib.contextmanager
@@ -280,7 +282,7 @@ def main() -> int:
             figs.append(fig)
     raw = [raw_ct2(args.model, pairs, beam, 1, 1) for beam in (2, 4)]
     loop = argos_loop(args.model, pairs)
-    figs += [*raw, loop]
+    figs += [*raw, loop, argos_loop(args.model, pairs, intra=1)]
     for f in figs:
         score(f, pairs)
     show(figs, pairs)
