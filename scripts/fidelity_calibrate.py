@@ -36,11 +36,11 @@ from app.pipeline.checks import (
 HELP = Path("/usr/share/libreoffice/help")
 
 
-def help_pairs(limit: int) -> list[tuple[str, str]]:
-    """(French, English) texts of help elements with the same id on the same page."""
+def help_pairs(limit: int, lang: str = "fr") -> list[tuple[str, str]]:
+    """(``lang``, English) texts of help elements with the same id on the same page."""
     pairs: list[tuple[str, str]] = []
-    for fr_page in sorted((HELP / "fr" / "text").rglob("*.html")):
-        en_page = HELP / "en-US" / fr_page.relative_to(HELP / "fr")
+    for fr_page in sorted((HELP / lang / "text").rglob("*.html")):
+        en_page = HELP / "en-US" / fr_page.relative_to(HELP / lang)
         if not en_page.is_file():
             continue
         fr_ids = _by_id(fr_page)
@@ -81,12 +81,13 @@ def by_length(pairs: list[tuple[str, str]], label: str) -> None:
             print(f"{label} source {lo}-{hi} chars: {percentiles(ratios)}")
 
 
-def flagged(pairs: list[tuple[str, str]], label: str, examples: int = 3) -> None:
+def flagged(pairs: list[tuple[str, str]], label: str, examples: int = 3,
+            src: str = "fr", tgt: str = "en") -> None:
     kinds: Counter[str] = Counter()
     seen: dict[str, list[tuple[str, str, str]]] = {}
     blocks = 0
     for s, t in pairs:
-        found = check_pair(s, t, "fr", "en")
+        found = check_pair(s, t, src, tgt)
         blocks += bool(found)
         for issue in found:
             kinds[issue.kind] += 1
@@ -179,13 +180,17 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=4000)
     ap.add_argument("--sample", type=int, default=300)
     ap.add_argument("--examples", type=int, default=3)
+    ap.add_argument("--lang", default="fr", help="the help language paired with English")
     ap.add_argument("--pipeline", type=int, default=0,
                     help="also run the whole pipeline on this many help paragraphs")
     args = ap.parse_args()
-    pairs = help_pairs(args.limit)
-    print(f"bounds in use: {LENGTH_BOUNDS[('fr', 'en')]}")
-    by_length(pairs, "human")
-    flagged(pairs, "human pairs")
+    pairs = help_pairs(args.limit, args.lang)
+    print(f"bounds in use: {LENGTH_BOUNDS.get((args.lang, 'en'))}")
+    by_length(pairs, f"human {args.lang}→en")
+    by_length([(t, s) for s, t in pairs], f"human en→{args.lang}")
+    flagged(pairs, f"human {args.lang}→en pairs", args.examples, args.lang, "en")
+    flagged([(t, s) for s, t in pairs], f"human en→{args.lang} pairs", args.examples, "en",
+            args.lang)
     if args.model:
         import ctranslate2
         import sentencepiece as spm

@@ -63,15 +63,17 @@ _NUMBER_WORDS: dict[str, int] = {
     **dict.fromkeys(("zero", "zéro", "null"), 0),
     # not "un", "une", "ein": articles far more often than numbers
     **dict.fromkeys(("one", "eins", "first", "premier", "première", "1st"), 1),
-    **dict.fromkeys(("two", "deux", "zwei", "second", "deuxième", "seconde", "double"), 2),
-    **dict.fromkeys(("three", "trois", "drei", "third", "troisième", "triple"), 3),
-    **dict.fromkeys(("four", "quatre", "vier", "fourth", "quatrième"), 4),
-    **dict.fromkeys(("five", "cinq", "fünf", "fifth", "cinquième"), 5),
-    **dict.fromkeys(("six", "sechs", "sixth", "sixième"), 6),
-    **dict.fromkeys(("seven", "sept", "sieben", "seventh", "septième"), 7),
-    **dict.fromkeys(("eight", "huit", "acht", "eighth", "huitième"), 8),
-    **dict.fromkeys(("nine", "neuf", "neun", "ninth", "neuvième"), 9),
-    **dict.fromkeys(("ten", "dix", "zehn", "tenth", "dixième"), 10),
+    **dict.fromkeys(("two", "deux", "zwei", "second", "deuxième", "seconde", "double",
+                     "dos", "due"), 2),
+    **dict.fromkeys(("three", "trois", "drei", "third", "troisième", "triple", "tres",
+                     "tre"), 3),
+    **dict.fromkeys(("four", "quatre", "vier", "fourth", "quatrième", "cuatro", "quattro"), 4),
+    **dict.fromkeys(("five", "cinq", "fünf", "fifth", "cinquième", "cinco", "cinque"), 5),
+    **dict.fromkeys(("six", "sechs", "sixth", "sixième", "seis", "sei"), 6),
+    **dict.fromkeys(("seven", "sept", "sieben", "seventh", "septième", "siete", "sette"), 7),
+    **dict.fromkeys(("eight", "huit", "acht", "eighth", "huitième", "ocho", "otto"), 8),
+    **dict.fromkeys(("nine", "neuf", "neun", "ninth", "neuvième", "nueve", "nove"), 9),
+    **dict.fromkeys(("ten", "dix", "zehn", "tenth", "dixième", "diez", "dieci"), 10),
     **dict.fromkeys(("eleven", "onze", "elf"), 11),
     **dict.fromkeys(("twelve", "douze", "zwölf", "dozen", "douzaine"), 12),
     **dict.fromkeys(("twenty", "vingt", "zwanzig"), 20),
@@ -79,6 +81,10 @@ _NUMBER_WORDS: dict[str, int] = {
     **dict.fromkeys(("thousand", "mille", "tausend"), 1000),
     **dict.fromkeys(("unidimensionnel", "unidimensionnelle", "uni"), 1),
     **dict.fromkeys(("bidimensionnel", "bidimensionnelle", "bi"), 2),
+    **dict.fromkeys(("eindimensional", "eindimensionale", "eindimensionalen", "unidimensional",
+                     "unidimensionale", "monodimensionale"), 1),
+    **dict.fromkeys(("zweidimensional", "zweidimensionale", "zweidimensionalen", "bidimensional",
+                     "bidimensionale"), 2),
 }
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _CURRENCY_PREFIX = {"€": "EUR", "$": "USD", "£": "GBP"}
@@ -100,7 +106,8 @@ _TIME = re.compile(
     r"|(?<![\d.,:])(?P<h2>1[0-2]|0?\d)\s?(?P<ampm2>[ap]\.?m\.?)(?![^\W\d_])",
     re.IGNORECASE,
 )
-_ISO_DATE = re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)")
+_ISO_DATE = re.compile(
+    r"(?<!\d)(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?!\d)")
 _NUM_DATE = re.compile(
     r"(?<![\d.,/])(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d/])")
 
@@ -210,10 +217,11 @@ def _parse(text: str, lang: str) -> Decimal | None:
     if loc is None:
         return None
     group = loc.number_symbols.get("latn", loc.number_symbols).get("group", ",")
-    if group in "\u202f\u00a0 ":
-        text = re.sub(r"[  \u202f]", group, text)
+    spaced = re.search(r"[  \u202f]", text) is not None
+    if spaced:  # "16 000": a space groups thousands in most locales (ISO 31-0)
+        text = re.sub(r"[  \u202f]", group if group in "\u202f\u00a0 " else "", text)
     try:
-        return parse_decimal(text, loc, strict=True)
+        return parse_decimal(text, loc, strict=not spaced or group in "\u202f\u00a0 ")
     except (NumberFormatError, InvalidOperation, ValueError):
         return None
 
@@ -340,7 +348,7 @@ def compare(source: str, translation: str, src: str, tgt: str) -> Comparison:
     """Match the quantities of ``source`` (read in ``src``) with those of
     ``translation`` (read in ``tgt`` or, when copied unchanged, in ``src``); a
     quantity left over on either side may still match a number word on the other."""
-    s_items = extract(source, (src,))
+    s_items = extract(source, (src, tgt))  # "7.2" in German text is a version, not 72
     t_items = extract(translation, (tgt, src))
     match = _bipartite(s_items, t_items)
     lost = [q for i, q in enumerate(s_items) if i not in match]
