@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from bench.modelgen_bench import TINY, build_model
 from engines.segment import join_segments, split_to_fit
+from engines.translate.base import EngineInfo, Translator
 from engines.translate.batch import translate_texts
 from engines.translate.ct2 import CT2Translator, DecodeOptions
 from engines.translate.ct2_spec import max_positions
@@ -149,3 +151,35 @@ def test_split_to_fit_rebuilds_the_text(budget: int) -> None:
     assert all(len(s.text.split()) <= budget for s in segs)
     assert level == ("" if budget == 1000 else "windows" if budget == 3 else
                      "clauses" if budget == 8 else "sentences")
+
+
+class FailsMidway(Translator):
+    """Streams its results, then fails on one unit; alone, only that unit fails."""
+
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    @property
+    def info(self) -> EngineInfo:
+        return EngineInfo("test", "fails-midway")
+
+    def translate_batch(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
+        return list(self.translate_iter(texts, src, tgt))
+
+    def translate_iter(self, texts: Sequence[str], src: str, tgt: str,
+                       cancel: Any = None, batch_size: int = 0) -> Iterator[str]:
+        self.asked.append(list(texts))
+        for t in texts:
+            if "boom" in t:
+                raise RuntimeError("engine failure")
+            yield t.upper()
+
+
+def test_a_failure_mid_stream_keeps_what_was_translated() -> None:
+    engine = FailsMidway()
+    texts = ["un.", "deux.", "boom.", "trois.", "quatre."]
+    results = translate_texts(engine, texts, "fr", "en")
+    assert [r.ok for r in results] == [True, True, False, True, True]
+    assert results[3].text == "TROIS." and "engine failure" in results[2].error
+    # The two units done before the failure were not asked again.
+    assert engine.asked[1:] == [["boom."], ["trois."], ["quatre."]]
