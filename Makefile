@@ -79,7 +79,8 @@ AVX2_TESTS := tests/engines/test_int8_path.py tests/engines/test_gguf_convert.py
 	tests/engines/test_importers.py tests/app/test_summarize.py \
 	tests/app/test_cli_summarize.py tests/app/test_toy_end_to_end.py \
 	tests/app/test_align.py tests/app/test_cli_models.py \
-	tests/app/test_fidelity_adversarial.py tests/app/test_fidelity_real.py
+	tests/app/test_fidelity_adversarial.py tests/app/test_fidelity_real.py \
+	tests/engines/test_ct2_long.py tests/engines/test_memory.py tests/app/test_lohelp_pipeline.py
 test-avx2: $(STAMP) demo-model
 	@$(AVX2_ENV) $(PY) -c "from tests.int8_path import int8_path; print(int8_path().describe())"
 	$(AVX2_ENV) QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(AVX2_TESTS)
