@@ -24,7 +24,7 @@ from app.core.hashing import sha256_file
 from app.document import BlockKind, Document, DocumentMeta, Locator, Run, Style, TranslationStatus
 from app.formats.mixed import Dialect, pieces, put_text, rewrite, runs_of
 from app.formats.textcut import target_runs
-from app.formats.textenc import encode, read_text
+from app.formats.textenc import read_text, write_translated
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +155,9 @@ def translate_html(text: str, doc: Document, name: str, part: str = "html") -> s
 
 
 def write_html(doc: Document, out: Path) -> None:
-    decoded = read_text(doc.meta.source_path)
-    text = translate_html(decoded.text, doc, doc.meta.source_path.name)
-    data, used = encode(text, decoded.encoding)
-    if used != decoded.encoding:
-        data = _CHARSET.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + b"utf-8", data)
-        doc.warnings.append(f"The translation is saved as UTF-8: {decoded.encoding} cannot "
-                            "hold all of its characters.")
-    out.write_bytes(data)
+    name = doc.meta.source_path.name
+    write_translated(doc, out, lambda text: translate_html(text, doc, name), _declare_utf8)
+
+
+def _declare_utf8(data: bytes) -> bytes:
+    return _CHARSET.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + b"utf-8", data)

@@ -29,7 +29,7 @@ from app.document import (
     TranslationStatus,
 )
 from app.formats.textcut import cut_runs, split_points, target_runs
-from app.formats.textenc import encode, read_text
+from app.formats.textenc import read_text, write_translated
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +122,7 @@ def read_md(path: Path, password: str | None = None) -> Document:
 
 
 def write_md(doc: Document, out: Path) -> None:
-    decoded = read_text(doc.meta.source_path)
-    text = translate_markdown(decoded.text, doc)
-    data, used = encode(text, decoded.encoding)
-    if used != decoded.encoding:
-        doc.warnings.append(f"The translation is saved as UTF-8: {decoded.encoding} cannot "
-                            "hold all of its characters.")
-    out.write_bytes(data)
+    write_translated(doc, out, lambda text: translate_markdown(text, doc))
 
 
 def translate_markdown(source: str, doc: Document) -> str:

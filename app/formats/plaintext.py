@@ -17,7 +17,7 @@ from pathlib import Path
 
 from app.core.hashing import sha256_file
 from app.document import BlockKind, Document, DocumentMeta, Locator, Run, TranslationStatus
-from app.formats.textenc import encode, read_text
+from app.formats.textenc import read_text, write_translated
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,7 @@ def add_text_blocks(doc: Document, text: str, part: str = "text") -> None:
 
 
 def write_txt(doc: Document, out: Path) -> None:
-    decoded = read_text(doc.meta.source_path)
-    text = replace_segments(decoded.text, doc)
-    data, used = encode(text, decoded.encoding)
-    if used != decoded.encoding:
-        doc.warnings.append(f"The translation is saved as UTF-8: {decoded.encoding} cannot "
-                            "hold all of its characters.")
-    out.write_bytes(data)
+    write_translated(doc, out, lambda text: replace_segments(text, doc))
 
 
 def replace_segments(text: str, doc: Document, part: str = "text") -> str:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import codecs
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.errors import CorruptDocument, DocumentTooLarge
+from app.document import Document
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +66,18 @@ def encode(text: str, encoding: str) -> tuple[bytes, str]:
         return text.encode(encoding), encoding
     except UnicodeEncodeError:
         return text.encode("utf-8"), "utf-8"
+
+
+def write_translated(doc: Document, out: Path, translate: Callable[[str], str],
+                     on_utf8: Callable[[bytes], bytes] | None = None) -> None:
+    """Read the source text again, ``translate`` it, and write it in the source's encoding;
+    in UTF-8 (``on_utf8`` may then fix a declared charset) and said so when that encoding
+    cannot hold the translation."""
+    decoded = read_text(doc.meta.source_path)
+    data, used = encode(translate(decoded.text), decoded.encoding)
+    if used != decoded.encoding:
+        if on_utf8 is not None:
+            data = on_utf8(data)
+        doc.warnings.append(f"The translation is saved as UTF-8: {decoded.encoding} cannot "
+                            "hold all of its characters.")
+    out.write_bytes(data)
