@@ -1,15 +1,19 @@
 """Summarization: LLM map-reduce with key facts, or an extractive fallback; both checked
-for faithfulness (numbers, dates and codes must come from the source)."""
+for language and faithfulness (numbers, links, names and units must come from the
+source)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
 
-from app.document import RUNNING_KINDS, Document
+from app.document import RUNNING_KINDS, Document, Run, TranslationStatus
+from app.summarize.checks import check_key_facts, enforce_language
 from app.summarize.extractive import summarize_extractive
-from app.summarize.faithfulness import unsupported_numbers
+from app.summarize.faithfulness import unsupported_facts
+from app.summarize.llm_summarizer import LLMSummarizer
 from app.summarize.types import SummaryOptions, SummaryResult
 from engines.llm.backend import LLMBackend
 from engines.remote.openai import OpenAIEngine
@@ -36,12 +40,18 @@ def summarize_document(
     on_text: Callable[[str], None] | None = None,
     window: int = 4096,
 ) -> SummaryResult:
-    """Summarize with ``llm`` when given, else extractively (no model needed)."""
+    """Summarize with ``llm`` when given, else extractively (no model needed).
+
+    With ``options.basis == "translation"`` the document's translation is summarized (in
+    the target language); else the source is, and the summary translated when needed."""
+    basis = ""
+    if any(b.translation.status is TranslationStatus.TRANSLATED for b in doc.blocks):
+        basis = options.basis
+        if basis == "translation":
+            doc = translated_view(doc, options.lang)
     source = source_text(doc)
     src_lang = doc.meta.language or "en"
     if llm is not None:
-        from app.summarize.llm_summarizer import LLMSummarizer
-
         summarizer = LLMSummarizer(llm, options, cancel, progress, on_text, window)
         text = summarizer.summarize(doc)
         result = SummaryResult(
@@ -52,6 +62,9 @@ def summarize_document(
         )
         if isinstance(llm, OpenAIEngine):
             result.server = llm.provenance()
+        enforce_language(result, options.lang, summarizer.rewrite_in_language,
+                         translator if translator is not None and src_lang != options.lang
+                         else None, cancel)
         if options.key_facts:
             facts, warning = summarizer.key_facts(source)
             result.key_facts = facts
@@ -73,23 +86,32 @@ def summarize_document(
                 out = translate_texts(translator, [text], src_lang, options.lang, cancel=cancel)
                 if out[0].ok:
                     result.text, result.language = out[0].text, options.lang
-                    result.model_id = translator.info.model_id
+                    result.model_id, result.translated = translator.info.model_id, True
             if result.language != options.lang:
                 result.warnings.append(
                     f"Extractive summary left in {src_lang}: no {src_lang}→{options.lang} "
                     "translation model is installed.")
         if on_text is not None:
             on_text(result.text)
-    result.unsupported = unsupported_numbers(result.text, source)
+    same_language = result.language == src_lang
+    result.unsupported = unsupported_facts(result.text, source, same_language)
     if result.key_facts:
-        facts_text = "\n".join(v for values in result.key_facts.values() for v in values)
-        known = {u.text for u in result.unsupported}
-        result.unsupported += [u for u in unsupported_numbers(facts_text, source)
-                               if u.text not in known]
+        facts, unsupported, warnings = check_key_facts(result.key_facts, source, same_language)
+        result.key_facts = facts
+        result.unsupported += unsupported
+        result.warnings += warnings
     if result.unsupported:
         result.warnings.append(
-            f"{len(result.unsupported)} number(s)/date(s)/code(s) in the summary are not in "
-            "the source: they are flagged.")
+            f"{len(result.unsupported)} item(s) of the summary (numbers, names, links, "
+            "units) are not found in the source: they are listed, check them.")
+    result.basis = basis
     if progress is not None:
         progress(1.0, "Summary ready")
     return result
+
+
+def translated_view(doc: Document, lang: str) -> Document:
+    """A copy of ``doc`` whose blocks read as their translation (source where none)."""
+    blocks = [dataclasses.replace(b, runs=[Run(b.output_text)]) for b in doc.blocks]
+    meta = dataclasses.replace(doc.meta, language=lang)
+    return dataclasses.replace(doc, meta=meta, blocks=blocks)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,8 +42,10 @@ def _instructions(opts: SummaryOptions, partial: bool) -> str:
     size = {"brief": "in 2-3 sentences", "standard": "in one paragraph",
             "detailed": "in several paragraphs"}[opts.length]
     what = "this part of a longer report" if partial else "this report"
+    structure = ("" if partial else " Where the text is split under '##' section titles, "
+                 "cover each section in order.")
     return (f"Summarize {what} in {lang}, {size}, {shape}. Keep every number, date, name, "
-            "unit and place exactly as written. Do not add facts.")
+            f"unit and place exactly as written. Do not add facts.{structure}")
 
 
 class LLMSummarizer:
@@ -125,7 +128,7 @@ class LLMSummarizer:
         if len(chunks) <= 1:
             return self._final(chunks[0].text if chunks else "")
         partial_max = max(96, min(256, self.chunk_budget // max(2, len(chunks))))
-        partials = self._map(chunks, partial_max)
+        partials = _titled(chunks, self._map(chunks, partial_max))
         while True:
             joined = "\n\n".join(p for p in partials if p)
             if count(joined) <= self.chunk_budget:
@@ -142,8 +145,24 @@ class LLMSummarizer:
             log.info("Reduce round %d: %d partial summaries in %d groups",
                      self.trace.reduce_rounds, len(partials), len(groups))
             r = self.trace.reduce_rounds
-            partials = self._map([Chunk(g, count(g)) for g in groups], partial_max,
-                                 f"Combining (round {r})", (0.7 + 0.02 * (r - 1), 0.7 + 0.02 * r))
+            combined = [Chunk(g, count(g), headings=_titles_in(g)) for g in groups]
+            partials = _titled(combined, self._map(combined, partial_max, f"Combining (round {r})",
+                                                   (0.7 + 0.02 * (r - 1), 0.7 + 0.02 * r)))
+
+    def rewrite_in_language(self, text: str) -> str:
+        """Re-prompt once, firmly, when the summary came back in another language."""
+        lang = language_name(self.opts.lang)
+        budget = self.window - self.overhead - self.opts.max_new_tokens
+        text = _fit(text, max(MIN_CHUNK_TOKENS, budget), self.engine.tokenizer)
+        messages = [
+            Message("system", f"You answer in {lang} only, whatever the language of the text."),
+            Message("user", f"Rewrite this summary in {lang}. Every word of your answer must "
+                            f"be in {lang}; keep every number, date, name and place exactly. "
+                            f"Answer with the {lang} text only.\n\nSummary:\n{text}")]
+        self._record(messages)
+        self._report(0.9, f"Asking again for a summary in {lang}")
+        return self.engine.generate(messages, self._gen_options(self.opts.max_new_tokens),
+                                    self.cancel)
 
     def key_facts(self, source_text: str) -> tuple[dict[str, list[str]] | None, str | None]:
         """(facts, warning): facts are None with a warning when the JSON cannot be repaired."""
@@ -164,6 +183,30 @@ class LLMSummarizer:
         except KeyFactsError as exc:
             log.warning("Key facts dropped: %s", exc)
             return None, f"Key facts dropped: the model's answer was not valid JSON ({exc})."
+
+
+def _titled(chunks: list[Chunk], partials: list[str]) -> list[str]:
+    """Each partial summary under the titles of the sections its chunk covers, so the
+    reduce step keeps the document's structure (a chunk inside a long section carries
+    that section's title)."""
+    out: list[str] = []
+    last = ""
+    for chunk, text in zip(chunks, partials, strict=True):
+        titles = chunk.headings or ([last] if last else [])
+        if chunk.headings:
+            last = chunk.headings[-1]
+        head = f"## {' / '.join(titles)}\n" if titles else ""
+        out.append(f"{head}{text.strip()}" if text.strip() else "")
+    return out
+
+
+def _titles_in(text: str) -> list[str]:
+    titles: list[str] = []
+    for line in re.findall(r"^## (.+)$", text, flags=re.M):
+        for t in line.split(" / "):
+            if t not in titles:
+                titles.append(t)
+    return titles
 
 
 def _pack(texts: list[str], budget: int, count: Callable[[str], int]) -> list[str]:

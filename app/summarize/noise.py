@@ -191,6 +191,8 @@ def text_reason(text: str) -> str | None:
     chars = max(1, len(without_urls.replace(" ", "")))
     if len(CODE_CHARS.findall(without_urls)) / chars > _CODE_CHAR_MAX:
         return "code punctuation"
+    if re.search(r"\b\w+(?:::[\w-]+)+|%[a-zA-Z]\b|\$\{\w", t):
+        return "code identifiers (A::B, %x, ${…})"
     if re.search(r"\{\s*$|^\s*\}|^\s*//|^\s*/\*|\)\s*\{|^\s*#\s*(?:include|define|!)", t):
         return "code"
     return None

@@ -9,6 +9,9 @@ from engines.llm.languages import LANGUAGE_NAMES, language_name  # noqa: F401 - 
 
 LENGTHS = ("brief", "standard", "detailed")
 STYLES = ("prose", "bullets")
+# What a summary of a translated document is made from: the source (then the summary is
+# translated), or the translation (summarized in the target language).
+BASES = ("source", "translation")
 
 
 @dataclass(frozen=True)
@@ -17,8 +20,11 @@ class SummaryOptions:
     length: str = "standard"  # brief | standard | detailed
     style: str = "prose"  # prose | bullets
     key_facts: bool = True
+    basis: str = "source"  # source | translation
 
     def __post_init__(self) -> None:
+        if self.basis not in BASES:
+            raise ValueError(f"basis must be one of {', '.join(BASES)}")
         if self.length not in LENGTHS:
             raise ValueError(f"length must be one of {', '.join(LENGTHS)}")
         if self.style not in STYLES:
@@ -35,10 +41,11 @@ class SummaryOptions:
 
 @dataclass
 class Unsupported:
-    """A number, date or code of the summary that the source does not contain."""
+    """Something the summary states that the source does not contain, with its sentence."""
 
     text: str
     context: str
+    kind: str = "number"  # number, URL, e-mail address, name, number + unit
 
 
 def server_label(server: dict[str, str]) -> str:
@@ -63,6 +70,15 @@ class SummaryResult:
     max_prompt_tokens: int = 0
     context_length: int = 0
     server: dict[str, str] = field(default_factory=dict)  # made on an intranet server
+    basis: str = ""  # how it was made from a translated document (see basis_label)
+    translated: bool = False  # the summary text went through the NMT engine
+
+    def basis_label(self) -> str:
+        if self.basis == "translation":
+            return f"Summarized from the translation ({self.language})."
+        if self.translated:
+            return f"Summarized from the source, then translated into {self.language}."
+        return ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,11 +99,13 @@ class SummaryResult:
                     lines.append(f"| {k} | {'; '.join(values)} |")
             lines.append("")
         if self.unsupported:
-            lines += ["## Unsupported by the source (check these)", ""]
-            lines += [f"- **{u.text}** — “{u.context}”" for u in self.unsupported]
+            lines += ["## Not found in the source (check these)", ""]
+            lines += [f"- {u.kind}: **{u.text}** — “{u.context}”" for u in self.unsupported]
             lines.append("")
         if self.warnings:
             lines += ["## Warnings", ""] + [f"- {w}" for w in self.warnings] + [""]
+        if self.basis_label():
+            lines.append(f"_{self.basis_label()}_")
         engine = f"{self.engine} ({self.model_id})" if self.model_id else self.engine
         lines.append(f"_Engine: {engine}; language: {self.language}; chunks: {self.chunks}_")
         return "\n".join(lines) + "\n"
