@@ -353,7 +353,7 @@ class MainWindow(QMainWindow):
     def add_files(self, paths: list[Path]) -> list[int]:
         files = expand_paths(paths)
         if not files:
-            self.statusBar().showMessage(self.tr("No Word or PDF document found."), 5000)
+            self.statusBar().showMessage(self.tr("No supported document found."), 5000)
             return []
         summary = self.models_state.summary
         refusal = summary.refusal(self.settings.job_config(files[0])) if summary else None

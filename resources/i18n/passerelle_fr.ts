@@ -508,8 +508,8 @@
         <translation>Modèle : %1</translation>
     </message>
     <message>
-        <source>No Word or PDF document found.</source>
-        <translation>Aucun document Word ou PDF trouvé.</translation>
+        <source>No supported document found.</source>
+        <translation>Aucun document pris en charge trouvé.</translation>
     </message>
     <message numerus="yes">
         <source>%n document(s) added</source>
