@@ -13,7 +13,7 @@ The servers run on this machine, on the same cores as the client; compare ratios
 one run, not absolute figures (the machine is shared and loaded).  Needs
 ``make intranet-servers`` (the cached builds); prints what is missing otherwise.
 
-Usage: python bench/intranet.py [--pages 50] [--skip-lt] [--skip-llm]
+Usage: python bench/intranet.py [--pages 50] [--skip-lt] [--skip-llm] [--tokens 64]
 """
 
 from __future__ import annotations
@@ -74,6 +74,19 @@ def document(pages: int) -> list[str]:
     return out
 
 
+class Lines(list[str]):
+    """Figures, printed as soon as they are measured (a run takes minutes)."""
+
+    def __init__(self, lines: list[str] | None = None) -> None:
+        super().__init__()
+        for line in lines or []:
+            self.append(line)
+
+    def append(self, line: str) -> None:
+        print(line, flush=True)
+        super().append(line)
+
+
 def key_file(tmp: Path, key: str) -> Path:
     path = tmp / f"{key}.key"
     path.write_text(key)
@@ -83,11 +96,12 @@ def key_file(tmp: Path, key: str) -> Path:
 def bench_libretranslate(s, tmp: Path, pages: int) -> list[str]:  # type: ignore[no-untyped-def]
     p = s.paths()
     if not p.libretranslate_ready() or not (MODEL / "model.bin").is_file():
-        return ["LibreTranslate: skipped (make intranet-servers; needs ../shared)"]
+        return Lines(["LibreTranslate: skipped (make intranet-servers; needs ../shared)"])
     texts = document(pages)
     chars = sum(len(t) for t in texts)
     real_pages = chars / PAGE_CHARS
-    lines = [f"Document: {len(texts)} paragraphs, {chars} characters = {real_pages:.1f} pages"]
+    lines = Lines([f"Document: {len(texts)} paragraphs, {chars} characters = "
+                   f"{real_pages:.1f} pages"])
     t0 = time.perf_counter()
     local = CT2Translator(MODEL, threads=2)
     results = translate_texts(local, texts, "fr", "en")
@@ -121,12 +135,12 @@ def bench_libretranslate(s, tmp: Path, pages: int) -> list[str]:  # type: ignore
     return lines
 
 
-def bench_llama(s, tmp: Path) -> list[str]:  # type: ignore[no-untyped-def]
+def bench_llama(s, tmp: Path, tokens: int) -> list[str]:  # type: ignore[no-untyped-def]
     p = s.paths()
     if not p.llama_ready():
-        return ["llama.cpp: skipped (make intranet-servers)"]
-    lines = []
-    opts = GenerationOptions(max_new_tokens=96, temperature=0.0)
+        return Lines(["llama.cpp: skipped (make intranet-servers)"])
+    lines = Lines()
+    opts = GenerationOptions(max_new_tokens=tokens, temperature=0.0)
     topics = ["the printer budget", "the new office", "the training plan", "the server room",
               "the annual report", "the travel policy", "the fleet of vehicles", "the archive"]
 
@@ -172,16 +186,14 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=50)
     parser.add_argument("--skip-lt", action="store_true")
     parser.add_argument("--skip-llm", action="store_true")
+    parser.add_argument("--tokens", type=int, default=64, help="tokens per LLM answer")
     args = parser.parse_args()
     s = script()
     with tempfile.TemporaryDirectory() as tmp:
-        lines = []
         if not args.skip_lt:
-            lines += bench_libretranslate(s, Path(tmp), args.pages)
+            bench_libretranslate(s, Path(tmp), args.pages)
         if not args.skip_llm:
-            lines += bench_llama(s, Path(tmp))
-    for line in lines:
-        print(line)
+            bench_llama(s, Path(tmp), args.tokens)
     return 0
 
 

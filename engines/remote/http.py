@@ -53,10 +53,11 @@ class _Transient(Exception):
     """One failed attempt that may succeed when retried."""
 
     def __init__(self, reason: str, retry_after: float | None = None,
-                 unreachable: bool = False) -> None:
+                 unreachable: bool = False, malformed: bool = False) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
         self.unreachable = unreachable
+        self.malformed = malformed
 
 
 @dataclass
@@ -158,7 +159,8 @@ class ServerClient:
             try:
                 data = response.json()
             except (ValueError, UnicodeDecodeError) as exc:
-                raise _Transient(f"malformed JSON in the answer ({exc})") from exc
+                raise _Transient(f"malformed JSON in the answer ({exc})",
+                                 malformed=True) from exc
             self.stats.last_latency = time.monotonic() - started
             return data
 
@@ -294,7 +296,7 @@ class ServerClient:
         if last is not None and last.unreachable:
             with self._lock:
                 self._down_until = time.monotonic() + min(COOL_DOWN, self.server.max_backoff)
-        if last is not None and "malformed JSON" in str(last):
+        if last is not None and last.malformed:
             raise ServerProtocolError(f"Server {self.where}: {last} after {tries} attempts.",
                                       self.server.name)
         raise ServerUnavailable(f"Server {self.where} did not answer {what} after {tries} "
