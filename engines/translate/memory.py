@@ -126,6 +126,13 @@ class TranslationMemory:
         return self._db().execute("SELECT 1 FROM tm WHERE origin = ? AND src = ? AND tgt = ? "
                                   "LIMIT 1", (USER, src, tgt)).fetchone() is not None
 
+    def correction_keys(self, model: str, src: str, tgt: str) -> list[str]:
+        """The (normalized) sources of the user's corrections serving ``model``."""
+        rows = self._db().execute(
+            "SELECT DISTINCT key FROM tm WHERE origin = ? AND src = ? AND tgt = ? "
+            "AND model IN (?, ?)", (USER, src, tgt, model, ANY_MODEL)).fetchall()
+        return [str(r[0]) for r in rows]
+
     def store(self, pairs: Iterable[tuple[str, str]], model: str, src: str, tgt: str,
               origin: str = MACHINE, notes: Mapping[str, str] | None = None) -> int:
         """Insert or update entries of ``origin`` (one transaction, committed);
@@ -247,10 +254,13 @@ class MemoryTranslator(StreamingWrapper):
     def _corrected_sentences(self, texts: list[str], src: str,
                              tgt: str) -> dict[str, tuple[list[Segment], dict[str, str]]]:
         """The texts with a user-corrected sentence: (sentences, corrections)."""
-        if not texts or not self.memory.has_corrections(src, tgt):
+        keys = self.memory.correction_keys(self.model_key, src, tgt) if texts else []
+        if not keys:
             return {}
-        split = {t: segs for t in dict.fromkeys(texts)
-                 if len(segs := split_sentences(t, src)) > 1}
+        # Only texts holding a corrected sentence are split (pysbd costs milliseconds).
+        holds = re.compile("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)))
+        split = {t: segs for t in dict.fromkeys(texts) if holds.search(normalize(t))
+                 and len(segs := split_sentences(t, src)) > 1}
         found = self.memory.entries([s.text for segs in split.values() for s in segs],
                                     self.model_key, src, tgt, origins=(USER,))
         out = {}

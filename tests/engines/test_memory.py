@@ -235,9 +235,16 @@ class Paragraphs(Counting):
         return True
 
 
-def test_sentence_corrections_serve_paragraph_units(memory: TranslationMemory) -> None:
+def test_sentence_corrections_serve_paragraph_units(memory: TranslationMemory,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The review pane stores corrections per sentence; an engine that translates whole
     paragraphs still gets them: that paragraph goes sentence by sentence."""
+    from engines.translate import memory as memory_module
+
+    split: list[str] = []
+    real_split = memory_module.split_sentences
+    monkeypatch.setattr(memory_module, "split_sentences",
+                        lambda t, lang: split.append(t) or real_split(t, lang))
     engine = Paragraphs()
     paragraph = "Le convoi part. Le rapport est prêt."
     memory.add_correction("Le convoi part.", "The convoy leaves.", "fr", "en")
@@ -246,6 +253,7 @@ def test_sentence_corrections_serve_paragraph_units(memory: TranslationMemory) -
     assert result[0].text == "The convoy leaves. LE RAPPORT EST PRÊT."
     assert result[1].text == "AUTRE."
     assert engine.calls == 2  # "Le rapport est prêt." and "Autre."
+    assert split == [paragraph]  # only the text holding a corrected sentence was split
     twice = MemoryTranslator(Paragraphs(), memory).translate_batch(
         [paragraph, paragraph], "fr", "en")  # the same paragraph twice in one request
     assert twice == ["The convoy leaves. LE RAPPORT EST PRÊT."] * 2
