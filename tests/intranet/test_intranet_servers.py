@@ -59,6 +59,8 @@ def test_libretranslate_translates_with_the_real_model(lt_server: RunningServer,
     assert info.engine == "libretranslate" and info.extra["url"] == lt_server.url
     assert re.fullmatch(r"\d+\.\d+\.\d+", info.version)  # LibreTranslate's own version
     assert "fr-en" in info.extra["model_reported"]
+    log = lt_server.log_text()
+    assert "Offline boot" in log and "Offline guard: blocked" not in log  # never tried out
 
 
 def test_libretranslate_requires_the_api_key(lt_server: RunningServer, tmp_path: Path
