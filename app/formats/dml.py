@@ -35,11 +35,6 @@ class DmlRun:
     run: Run
 
 
-def paragraphs(root: Any) -> Iterator[Any]:
-    """Every ``a:p`` under ``root`` in document order."""
-    yield from root.iter(A_P)
-
-
 def paragraph_runs(p: Any, links: LinkResolver | None = None) -> list[DmlRun]:
     """The text runs and line breaks of ``p``, in order (fields are left out)."""
     out: list[DmlRun] = []
@@ -52,10 +47,6 @@ def paragraph_runs(p: Any, links: LinkResolver | None = None) -> list[DmlRun]:
         elif child.tag == A_BR:
             out.append(DmlRun(child, Run("\n", run_style(child.find(A_RPR), links))))
     return out
-
-
-def paragraph_text(p: Any) -> str:
-    return "".join(r.run.text for r in paragraph_runs(p))
 
 
 def run_style(rpr: Any, links: LinkResolver | None = None) -> Style:
@@ -162,12 +153,3 @@ def _clone_run(template: Any, text: str) -> Any:
     t.text = text
     r.append(t)
     return r
-
-
-def set_language(root: Any, lang: str | None) -> None:
-    """Tag every run of ``root`` with the target language (spell checkers, fonts)."""
-    if not lang:
-        return
-    for rpr in root.iter(A_RPR):
-        if rpr.get("lang") is not None:
-            rpr.set("lang", lang)
