@@ -64,19 +64,25 @@ def _line_boxes(block: Block) -> list[pymupdf.Rect]:
 def cover_ocr_lines(page: pymupdf.Page, blocks: list[Block]) -> int:
     """Paint over the scanned lines of the OCR'd ``blocks`` on ``page``; lines covered.
 
-    Boxes are in unrotated page space; colours are sampled before anything is painted,
-    so that one cover never decides the colour of the next.
+    Boxes are in unrotated page space, so the page's ``/Rotate`` is lifted meanwhile (as
+    the writer's stamp does); colours are sampled before anything is painted, so that one
+    cover never decides the colour of the next.
     """
-    to_shown = page.rotation_matrix
-    covers: list[tuple[pymupdf.Rect, tuple[float, float, float]]] = []
-    for block in blocks:
-        if block.ocr is None:
-            continue
-        for box in _line_boxes(block):
-            shown = (box * to_shown) & page.rect
-            if shown.is_empty:
+    rotation = page.rotation
+    if rotation:
+        page.set_rotation(0)
+    try:
+        covers: list[tuple[pymupdf.Rect, tuple[float, float, float]]] = []
+        for block in blocks:
+            if block.ocr is None:
                 continue
-            covers.append((shown, background(page, shown)))
-    for shown, colour in covers:
-        page.draw_rect(shown + (-0.5, -0.5, 0.5, 0.5), color=None, fill=colour, overlay=True)
+            for box in _line_boxes(block):
+                box &= page.rect
+                if not box.is_empty:
+                    covers.append((box, background(page, box)))
+        for box, colour in covers:
+            page.draw_rect(box + (-0.5, -0.5, 0.5, 0.5), color=None, fill=colour, overlay=True)
+    finally:
+        if rotation:
+            page.set_rotation(rotation)
     return len(covers)

@@ -298,3 +298,22 @@ def test_bilingual_docx_and_report_from_a_scan(tmp_path: Path) -> None:
     assert "annual report" in body
     report = pymupdf.open(tmp_path / "scan.report.pdf")
     assert "annual report" in " ".join(page.get_text() for page in report.pages())
+
+
+def test_page_with_rotate_flag_is_covered_and_translated_upright(tmp_path: Path) -> None:
+    """A scanner's /Rotate 90 page: the scanned lines are painted over, the translation
+    reads upright (read back by OCR from the written page)."""
+    image = raster(typeset(FRENCH), dpi=200).rotate(90, expand=True)
+    scan = image_pdf([image], tmp_path / "turned.pdf")
+    pdf = pymupdf.open(scan)
+    pdf[0].set_rotation(90)
+    pdf.save(tmp_path / "rotate90.pdf")
+    doc = read_pdf_ocr(tmp_path / "rotate90.pdf", ocr=OcrOptions(lang="fra"))
+    assert similarity(" ".join(b.text for b in doc.blocks), FRENCH) > 0.9
+    for b in doc.blocks:
+        b.translation.text = "The annual report of the service presents twelve recommendations."
+        b.translation.status = TranslationStatus.TRANSLATED
+    write_pdf_inplace(doc, tmp_path / "rotate90.en.pdf")
+    (page,) = ocr_pages(tmp_path / "rotate90.en.pdf", "pdf", [0], OcrOptions(lang="eng"))
+    seen = " ".join(b.text for b in page.blocks)
+    assert "annual report" in seen and "commission" not in seen, seen
