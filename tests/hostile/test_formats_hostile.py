@@ -93,9 +93,15 @@ def test_macros_dropped_and_said_so(fmt: str, main_type: str, main_part: str,
         assert b"macroEnabled" not in types and b"vbaProject" not in types
 
 
-def test_million_cells_bounded_memory_with_progress(tmp_path: Path) -> None:
-    """100 000 rows × 10 columns: read in streamed memory, with progress and cancel."""
-    book = huge_xlsx(tmp_path / "huge.xlsx", rows=100_000, cols=10)
+@pytest.fixture(scope="module")
+def huge_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """100 000 rows × 10 columns: a million cells (written once for the module)."""
+    return huge_xlsx(tmp_path_factory.mktemp("huge") / "huge.xlsx", rows=100_000, cols=10)
+
+
+def test_million_cells_bounded_memory_with_progress(huge_book: Path) -> None:
+    """Read in streamed memory, with progress and cancel."""
+    book = huge_book
     seen: list[str] = []
     with PeakRss() as peak:
         doc = read_xlsx(book, progress=lambda _f, msg: seen.append(msg))
@@ -110,10 +116,10 @@ def test_million_cells_bounded_memory_with_progress(tmp_path: Path) -> None:
         read_xlsx(book, cancel=cancel)
 
 
-def test_million_cells_written_in_bounded_memory(tmp_path: Path) -> None:
+def test_million_cells_written_in_bounded_memory(huge_book: Path, tmp_path: Path) -> None:
     from tests.roundtrip import translate as pseudo
 
-    book = huge_xlsx(tmp_path / "huge.xlsx", rows=100_000, cols=10)
+    book = huge_book
     with PeakRss() as peak:
         job = pseudo(book, tmp_path / "huge.fr.xlsx")
     assert job.fidelity is not None and job.fidelity["translated"] == 501  # + the sheet name
