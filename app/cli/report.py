@@ -40,6 +40,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                         "summary; openai:NAME: a declared intranet LLM server")
     p.add_argument("--summary-model", help="LLM id or folder for the summary")
     p.add_argument("--summary-length", default="standard", choices=LENGTHS)
+    basis = p.add_mutually_exclusive_group()
+    basis.add_argument("--summary-from-translation", dest="summary_basis", action="store_const",
+                       const="translation", help="summarize the translation (target language)")
+    basis.add_argument("--summary-source-then-translate", dest="summary_basis",
+                       action="store_const", const="source",
+                       help="summarize the source, then translate the summary (default)")
     p.add_argument("--password", help="password of an encrypted PDF")
     p.add_argument("--overwrite", action="store_true", help="replace an existing report")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -65,7 +71,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     options = ReportOptions(marking=args.marking, bilingual=args.bilingual,
                             summary_engine=args.summary_engine, summary_model=args.summary_model,
-                            summary_length=args.summary_length)
+                            summary_length=args.summary_length,
+                            summary_basis=args.summary_basis or "source")
     bar = None if args.quiet else ProgressBar()
     job = Job(config=config, progress=bar, translator_factory=translator_factory)
     job.notes["kind"] = "report"

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from app.document import Document
 from app.summarize.types import LENGTHS, STYLES
 from engines.llm.backend import LLMBackend
 
@@ -35,6 +36,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    choices=["markdown", "json"])
     p.add_argument("--out", type=Path, help="write the summary to this file")
     p.add_argument("--no-key-facts", action="store_true")
+    basis = p.add_mutually_exclusive_group()
+    basis.add_argument("--from-translation", dest="basis", action="store_const",
+                       const="translation", help="translate the document with the installed "
+                       "model first, and summarize the translation (in --lang)")
+    basis.add_argument("--source-then-translate", dest="basis", action="store_const",
+                       const="source", help="summarize the source; an extractive summary is "
+                       "then translated into --lang (default)")
     p.add_argument("--password", help="password of an encrypted PDF")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--window", type=int, default=4096, help="working context (tokens)")
@@ -56,7 +64,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         found = detect_document([b.text for b in doc.blocks])
         doc.meta.language, doc.meta.language_confidence = found.language, found.confidence
     options = SummaryOptions(lang=args.lang, length=args.length, style=args.style,
-                             key_facts=not args.no_key_facts)
+                             key_facts=not args.no_key_facts, basis=args.basis or "source")
+    if args.basis == "translation":
+        _translate_first(args, doc)
     use_llm = args.engine == "llm" or (args.engine == "auto" and llm_available(args.model))
     llm: LLMBackend | None = load_llm(args.model, device=args.device) if use_llm else None
     if args.engine.startswith("openai:"):
@@ -73,7 +83,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
             sys.stdout.flush()
 
     translator = None
-    if llm is None and doc.meta.language and doc.meta.language != args.lang:
+    if doc.meta.language and doc.meta.language != args.lang and args.basis != "translation":
         translator = _optional_translator(args, doc.meta.language)
     result = summarize_document(doc, options, llm=llm, translator=translator, progress=bar,
                                 on_text=on_text, window=args.window)
@@ -104,3 +114,25 @@ def _optional_translator(args: argparse.Namespace, src: str):  # type: ignore[no
         return make_translator(config, src)
     except ModelNotFound:
         return None
+
+
+def _translate_first(args: argparse.Namespace, doc: Document) -> None:
+    """Translate every block with the installed model (for ``--from-translation``)."""
+    from app.core.errors import ConfigError
+    from app.document import RUNNING_KINDS, TranslationStatus
+    from engines.translate.batch import translate_texts
+
+    src = doc.meta.language or "en"
+    if src == args.lang:
+        return
+    translator = _optional_translator(args, src)
+    if translator is None:
+        raise ConfigError(f"--from-translation needs a {src}→{args.lang} translation model; "
+                          "none is installed (use --source-then-translate).")
+    blocks = [b for b in doc.blocks if b.text.strip() and b.kind not in RUNNING_KINDS]
+    print(f"Translating {len(blocks)} blocks before summarizing…", file=sys.stderr)
+    for block, out in zip(blocks, translate_texts(translator, [b.text for b in blocks], src,
+                                                  args.lang), strict=True):
+        if out.ok:
+            block.translation.text = out.text
+            block.translation.status = TranslationStatus.TRANSLATED

@@ -38,6 +38,7 @@ class ReportOptions:
     summary_engine: str = "auto"  # auto: the LLM when one is installed, else extractive
     summary_model: str | None = None
     summary_length: str = "standard"
+    summary_basis: str = "source"  # source (then translated) | translation
     window: int = 4096
 
 
@@ -81,7 +82,8 @@ def summarize(job: Job, options: ReportOptions) -> SummaryResult | None:
     if engine.startswith("openai:"):  # an intranet LLM server
         llm = load_remote_llm(engine)
     result = summarize_document(job.doc, SummaryOptions(lang=job.config.target_lang,
-                                                        length=options.summary_length),
+                                                        length=options.summary_length,
+                                                        basis=options.summary_basis),
                                 llm=llm, translator=job.translator, cancel=job.cancel,
                                 progress=job.report, window=options.window)
     checksum = _llm_checksum(result.model_id) if result.engine == "llm" else ""

@@ -144,9 +144,12 @@ def summary_section(data: ReportData, lab: dict[str, str]) -> list[Element]:
                          widths=[0.3, 0.7], kind="keyvalue"))
     if result.unsupported:
         out.append(Heading(lab["unsupported"], 2))
-        out.append(Bullets([f"{u.text} — “{u.context}”" for u in result.unsupported], "warn"))
+        out.append(Bullets([f"{u.kind}: {u.text} — “{u.context}”" for u in result.unsupported],
+                           "warn"))
     engine = f"{result.engine} ({result.model_id})" if result.model_id else result.engine
     out.append(Para(f"{engine}; {language_name(result.language)}", "small"))
+    if result.basis_label():
+        out.append(Para(result.basis_label(), "small"))
     return out
 
 

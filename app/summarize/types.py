@@ -78,6 +78,8 @@ class SummaryResult:
             return f"Summarized from the translation ({self.language})."
         if self.translated:
             return f"Summarized from the source, then translated into {self.language}."
+        if self.basis == "source":
+            return f"Summarized from the source document (written in {self.language})."
         return ""
 
     def to_dict(self) -> dict[str, Any]:

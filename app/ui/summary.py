@@ -74,6 +74,7 @@ class SummaryPane(QWidget):
         self.length_combo = QComboBox()
         self.style_combo = QComboBox()
         self.engine_combo = QComboBox()
+        self.basis_combo = QComboBox()  # summarize the source or the translation
         self.run_button = QPushButton(icon("summary"), "")
         self.stop_button = QPushButton(icon("cancel"), "")
         self.run_button.clicked.connect(self._on_run_clicked)
@@ -91,9 +92,9 @@ class SummaryPane(QWidget):
         self.unsupported.setStyleSheet("QListWidget { background: #fff4ce; }")
         self.facts_label, self.unsupported_label = QLabel(), QLabel()
         options = QGridLayout()
-        self.labels = [QLabel(), QLabel(), QLabel(), QLabel()]
+        self.labels = [QLabel(), QLabel(), QLabel(), QLabel(), QLabel()]
         combos: tuple[QComboBox, ...] = (self.language_combo, self.length_combo,
-                                         self.style_combo, self.engine_combo)
+                                         self.style_combo, self.engine_combo, self.basis_combo)
         for i, (label, combo) in enumerate(zip(self.labels, combos)):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -153,6 +154,12 @@ class SummaryPane(QWidget):
         self.style_combo.clear()
         for code, text in zip(adapter.STYLES, (self.tr("Prose"), self.tr("Bullet points"))):
             self.style_combo.addItem(text, code)
+        basis = self.basis_combo.currentIndex()
+        self.basis_combo.clear()
+        for code, text in zip(("source", "translation"), (
+                self.tr("The source, then translated"), self.tr("The translation"))):
+            self.basis_combo.addItem(text, code)
+        self.basis_combo.setCurrentIndex(max(0, basis))
         engine = self.engine_combo.currentIndex()
         self.engine_combo.clear()
         codes = adapter.engines()
@@ -163,17 +170,21 @@ class SummaryPane(QWidget):
         self.style_combo.setCurrentIndex(max(0, style))
         self.engine_combo.setCurrentIndex(max(0, engine))
         for label, text in zip(self.labels, (self.tr("Language:"), self.tr("Length:"),
-                                             self.tr("Style:"), self.tr("Engine:"))):
+                                             self.tr("Style:"), self.tr("Engine:"),
+                                             self.tr("Summarize:"))):
             label.setText(text)
         self.language_combo.setAccessibleName(self.tr("Summary language"))
         self.length_combo.setAccessibleName(self.tr("Summary length"))
         self.style_combo.setAccessibleName(self.tr("Summary style"))
         self.engine_combo.setAccessibleName(self.tr("Summary engine"))
+        self.basis_combo.setAccessibleName(
+            self.tr("Summarize the source document or its translation"))
         self.run_button.setText(self.tr("Summarize"))
         self.stop_button.setText(self.tr("Stop"))
         self.text.setAccessibleName(self.tr("Summary"))
         self.facts_label.setText(self.tr("Key facts"))
-        self.unsupported_label.setText(self.tr("Numbers not found in the source (check them)"))
+        self.unsupported_label.setText(
+            self.tr("Not found in the source: numbers, names, links, units (check them)"))
         self.facts_model.retranslate()
         self._show_status()
 
@@ -228,7 +239,8 @@ class SummaryPane(QWidget):
                                       length=str(self.length_combo.currentData()),
                                       style=str(self.style_combo.currentData()),
                                       engine=str(self.engine_combo.currentData()),
-                                      device=self.device, threads=self.threads)
+                                      device=self.device, threads=self.threads,
+                                      basis=str(self.basis_combo.currentData() or "source"))
 
     def _on_run_clicked(self) -> None:
         doc = self.document

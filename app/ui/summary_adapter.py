@@ -41,6 +41,7 @@ class SummaryRequest:
     engine: str = "auto"  # auto: the LLM when one is installed, else extractive
     device: str = "auto"
     threads: int = 0
+    basis: str = "source"  # summarize the source (then translate) or the translation
 
 
 @dataclass
@@ -53,7 +54,7 @@ class KeyFact:
 class SummaryOutput:
     text: str
     facts: list[KeyFact] = field(default_factory=list)
-    unsupported: list[str] = field(default_factory=list)  # numbers not found in the source
+    unsupported: list[str] = field(default_factory=list)  # facts not found in the source
     warnings: list[str] = field(default_factory=list)
     engine: str = ""
     model_id: str = ""
@@ -128,7 +129,8 @@ def summarize(doc: Document, request: SummaryRequest, on_text: Callable[[str], N
         from app.pipeline.remote_select import load_remote_llm
 
         llm = load_remote_llm(request.engine)
-    options = SummaryOptions(lang=request.language, length=request.length, style=request.style)
+    options = SummaryOptions(lang=request.language, length=request.length, style=request.style,
+                             basis=request.basis)
     result = summarize_document(doc, options, llm=llm, translator=translator, cancel=cancel,
                                 progress=progress, on_text=on_text)
     return convert(result)
@@ -139,10 +141,12 @@ def convert(result: Any) -> SummaryOutput:
 
     facts = [KeyFact(str(k), "; ".join(str(v) for v in values))
              for k, values in (result.key_facts or {}).items() if values]
-    unsupported = [f"{u.text} — “{u.context}”" if getattr(u, "context", "") else str(u.text)
-                   for u in result.unsupported]
+    unsupported = [f"{getattr(u, 'kind', 'number')}: {u.text} — “{u.context}”"
+                   if getattr(u, "context", "") else str(u.text) for u in result.unsupported]
+    basis = result.basis_label() if hasattr(result, "basis_label") else ""
     return SummaryOutput(
-        text=result.text, facts=facts, unsupported=unsupported, warnings=list(result.warnings),
+        text=result.text, facts=facts, unsupported=unsupported,
+        warnings=list(result.warnings) + ([basis] if basis else []),
         engine=result.engine, model_id=result.model_id, demo=bool(result.demo),
         extractive=result.engine == "extractive",
         server=server_label(result.server) if getattr(result, "server", None) else "")

@@ -69,3 +69,15 @@ def test_a_tampered_llm_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     (copy / "model.bin").write_bytes(b"")  # truncated
     with pytest.raises(ModelIntegrityError, match=r"model\.bin"):
         resolve_llm()
+
+
+def test_from_translation_without_a_model_says_what_to_do(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PASSERELLE_DATA_DIR", str(tmp_path / "data"))
+    src = simple_docx(tmp_path / "rapport.docx", PARAGRAPHS, heading="Rapport de situation")
+    assert main(["summarize", str(src), "--engine", "extractive", "--lang", "en",
+                 "--from-translation", "--quiet"]) != 0
+    err = capsys.readouterr().err
+    assert "--from-translation needs a fr→en translation model" in err
+    assert "--source-then-translate" in err

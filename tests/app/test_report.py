@@ -241,7 +241,8 @@ def test_summary_key_facts_and_unsupported_numbers(rapport: Path, tmp_path: Path
         text = _pdf_text(out) if suffix == ".pdf" else _docx_text(out)
         assert "The convoy of 14 trucks left with 99 drivers." in text
         assert "2024-03-15" in text and "Key facts" in text
-        assert "NOT found in the source" in text and "99 — “left with 99 drivers”" in text
+        assert "Not found in the source" in text
+        assert "number: 99 — “left with 99 drivers”" in text
         assert "tiny-llm" in text
 
 

@@ -64,3 +64,20 @@ def test_unavailable_summarizer_is_reported_not_faked(qtbot, tmp_path: Path,
     with pytest.raises(summary_adapter.SummarizerUnavailable):
         summary_adapter.summarize(pane.document, pane.request(), lambda s: None,  # type: ignore[arg-type]
                                   __import__("threading").Event())
+
+
+def test_summary_of_the_translation_chosen_in_the_pane(qtbot, tmp_path: Path) -> None:
+    from app.document import TranslationStatus
+
+    pane = _pane(qtbot, tmp_path)
+    assert pane.document is not None
+    for block in pane.document.blocks:
+        block.translation.text = block.text.replace("station", "gare")
+        block.translation.status = TranslationStatus.TRANSLATED
+    pane.engine_combo.setCurrentIndex(pane.engine_combo.findData("extractive"))
+    pane.basis_combo.setCurrentIndex(pane.basis_combo.findData("translation"))
+    assert pane.request().basis == "translation"
+    qtbot.mouseClick(pane.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.result is not None, timeout=30_000)
+    assert "gare" in pane.text.toPlainText() and "station" not in pane.text.toPlainText()
+    assert "Summarized from the translation" in pane.status.text()
