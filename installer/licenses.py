@@ -52,10 +52,10 @@ class Entry:
 
 def licence_of(dist: metadata.Distribution) -> str:
     meta = dist.metadata
-    expression = meta["License-Expression"]
+    expression = meta.get("License-Expression")
     if expression:
         return str(expression)
-    declared = (meta["License"] or "").strip()
+    declared = (meta.get("License") or "").strip()
     if declared and declared.upper() != "UNKNOWN" and len(declared) <= _MAX_SHORT_LICENCE:
         return declared
     classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or []
