@@ -25,6 +25,7 @@ DECK_TEXTS = {
     "data_label": "Highest this year",
     "notes": "Remind the team about the audit of depot 3.",
     "alt": "Photo of the depot entrance",
+    "alt_title": "Depot entrance",
     "link": "the maintenance guide",
 }
 
@@ -76,6 +77,7 @@ def rich_pptx(path: Path) -> Path:
     chart.plots[0].series[0].points[1].data_label.text_frame.text = t["data_label"]
     pic_box = slide.shapes.add_textbox(Inches(0.2), Inches(6.5), Inches(1), Inches(0.4))
     pic_box._element.nvSpPr.cNvPr.set("descr", t["alt"])
+    pic_box._element.nvSpPr.cNvPr.set("title", t["alt_title"])
     slide.notes_slide.notes_text_frame.text = t["notes"]
     long_box = slide.shapes.add_textbox(Inches(0.2), Inches(7), Inches(4), Inches(0.4))
     long_box.text_frame.text = "A long sentence that will not fit once it is translated."

@@ -110,8 +110,10 @@ def _shapes(shapes: Any, name: str, prefix: tuple[int, ...], part: Any, parts: X
 def _alt_text(shape: Any, name: str, path: tuple[int, ...]) -> Iterator[PptxRef]:
     nv = shape._element[0] if len(shape._element) else None
     cnvpr = nv.find(f"{{{P_NS}}}cNvPr") if nv is not None else None
-    if cnvpr is not None and (cnvpr.get("descr") or "").strip():
-        yield PptxRef(Locator(f"{name}:alt", path), cnvpr, BlockKind.ALT_TEXT, attr="descr")
+    for n, attr in enumerate(("descr", "title")):  # alt text, and its title
+        if cnvpr is not None and (cnvpr.get(attr) or "").strip():
+            yield PptxRef(Locator(f"{name}:alt", (*path, n)), cnvpr, BlockKind.ALT_TEXT,
+                          attr=attr)
 
 
 def _paragraphs(root: Any, name: str, path: tuple[int, ...], kind: BlockKind, part: Any,

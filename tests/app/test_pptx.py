@@ -35,6 +35,7 @@ def test_reader_reaches_every_container(deck: Path) -> None:
     assert by_text[t["data_label"]].locator.part == "slide:0:chart"
     assert by_text[t["notes"]].kind is BlockKind.NOTE
     assert by_text[t["alt"]].kind is BlockKind.ALT_TEXT
+    assert by_text[t["alt_title"]].kind is BlockKind.ALT_TEXT
     body = next(b for b in doc.blocks if b.text.startswith(t["body"]))
     # One sentence-level block, the slide-number field left out, bold and link kept.
     assert body.text.endswith("guide.") and "1" not in body.text.replace("12", "")
@@ -48,7 +49,7 @@ def test_round_trip_translates_every_container(deck: Path, tmp_path: Path) -> No
     assert_faithful(job)
     prs = pptx.Presentation(str(out))
     slide = prs.slides[0]
-    texts = [p.element.get("descr") or "" if p.attr else "".join(
+    texts = [p.element.get(p.attr) or "" if p.attr else "".join(
         r.text for r in p.element.iter("{*}t")) for p in walk(prs, XmlParts())]
     joined = "\n".join(texts)
     for key, source in DECK_TEXTS.items():
