@@ -41,6 +41,7 @@ Progress = Callable[[float, str], None]
 PROGRESS_ROWS = 50_000
 MACROS_DROPPED = ("Macros in this workbook were dropped (never run): the translation is a "
                   "macro-free .xlsx.")
+XDR_CNVPR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}cNvPr"
 _HF_TOKEN = re.compile(r'(&"[^"]*"|&\d+|&[A-Za-z]|&&)')
 
 
@@ -163,8 +164,17 @@ def read_xlsx(path: Path, password: str | None = None, progress: Progress | None
                 runs = [r.run for r in paragraph_runs(p)]
                 if "".join(r.text for r in runs).strip():
                     doc.add_block(BlockKind.CAPTION, runs, Locator(f"drawing:{part}", (k,)))
+            for k, (el, attr) in enumerate(alt_texts(root)):
+                doc.add_block(BlockKind.ALT_TEXT, [Run(el.get(attr))],
+                              Locator(f"drawing-alt:{part}", (k,)))
     log.info("Read %s: %d sheets, %d blocks", path.name, len(wb.sheets), len(doc.blocks))
     return doc
+
+
+def alt_texts(root: Any) -> list[tuple[Any, str]]:
+    """(``cNvPr`` element, attribute) of each picture or shape description in a drawing."""
+    return [(el, attr) for el in root.iter(XDR_CNVPR) for attr in ("descr", "title")
+            if (el.get(attr) or "").strip()]
 
 
 def cell_position(ref: str) -> tuple[int, int]:

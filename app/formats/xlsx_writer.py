@@ -41,6 +41,7 @@ from app.formats.xlsx_package import (
     valid_sheet_names,
 )
 from app.formats.xlsx_reader import (
+    alt_texts,
     cell_position,
     hf_render,
     hf_sections,
@@ -354,6 +355,10 @@ def _fix_drawing(root: Any, part: str, plan: _Plan) -> None:
         runs = plan.runs.get(f"drawing:{part}/{k}")
         if runs is not None:
             rewrite_paragraph(p, paragraph_runs(p), runs)
+    for k, (el, attr) in enumerate(alt_texts(root)):
+        text = plan.translated(f"drawing-alt:{part}/{k}")
+        if text is not None:
+            el.set(attr, text)
     if plan.renames:
         _rename_formulas(root, plan.renames)
 

@@ -34,6 +34,8 @@ def test_reader_reaches_every_text(book: Path) -> None:
                      BlockKind.HEADER, BlockKind.FOOTER, BlockKind.CAPTION}
     texts = [b.text for b in doc.blocks]
     assert BOOK_TEXTS["chart_title"] in texts and BOOK_TEXTS["comment"] in texts
+    assert next(b for b in doc.blocks if b.text == BOOK_TEXTS["chart_alt"]).kind is \
+        BlockKind.ALT_TEXT
     assert not any(t.startswith("=") or t in ("120.5", "80") for t in texts)  # formulas, numbers
     # "Page &P of &N" is one sentence; the page-number codes are inline objects.
     assert [b.text for b in doc.blocks if b.kind is BlockKind.FOOTER] == ["Page  of"]
@@ -69,6 +71,9 @@ def test_translated_in_place_numbers_dates_formulas_kept(book: Path, tmp_path: P
     with zipfile.ZipFile(out) as z:
         chart = z.read("xl/charts/chart1.xml").decode()
     assert accented("Spending per quarter") in chart and budget in chart  # title, series ref
+    with zipfile.ZipFile(out) as z:
+        drawing = z.read("xl/drawings/drawing1.xml").decode()
+    assert f'descr="{pseudo_localize(BOOK_TEXTS["chart_alt"])}"' in drawing
     rich = openpyxl.load_workbook(str(out), rich_text=True).worksheets[0]["A6"].value
     assert any(getattr(part, "font", None) is not None and part.font.b
                and accented(BOOK_TEXTS["rich_bold"]) in part.text for part in rich)
