@@ -213,12 +213,12 @@ def main() -> int:
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
     if find_tesseract() is None or find_tessdata() is None:
-        print("Tesseract is not installed: bash scripts/check_ocr_syslibs.sh")
-        return 1
+        print("skipped: Tesseract is not installed (bash scripts/check_ocr_syslibs.sh)")
+        return 0
     sources = [s for s in SOURCES if s.exists()]
     if not sources:
-        print(f"corpus absent: {CORPUS}")
-        return 1
+        print(f"skipped: corpus absent ({CORPUS})")
+        return 0
     pages: list[tuple[Image.Image, Image.Image, str]] = []
     made = Path(tempfile.mkdtemp())
     for src in sources:

@@ -17,6 +17,7 @@ BENCHES = [
     ("int8_isa", ["bench/int8_isa.py"]),  # int8 outputs with AVX-512 VNNI vs forced AVX2
     ("quality", ["bench/quality.py"]),  # real lohelp model on LibreOffice help (skips without)
     ("formats", ["bench/formats.py"]),  # adapter overhead per format, big deck/workbook memory
+    ("ocr", ["bench/ocr.py"]),  # OCR accuracy on real French scans, speed vs raw Tesseract
 ]
 
 
