@@ -124,16 +124,18 @@ def _parser() -> etree.XMLParser:
 
 
 def _kind(p: Any) -> BlockKind | None:
-    """The block kind from the paragraph's ancestors; None for a value cell's display."""
-    kind = BlockKind.HEADING if p.tag == T_H else BlockKind.PARAGRAPH
+    """The block kind from the paragraph's ancestors (the nearest note, comment, speaker
+    notes or table cell decides, then a text box, then a list); None for a value cell's
+    display."""
+    heading = p.tag == T_H
+    in_box = in_list = False
     node = p.getparent()
     while node is not None:
         tag = node.tag
-        if tag == f"{{{TABLE_NS}}}table-cell" or tag == f"{{{TABLE_NS}}}covered-table-cell":
-            value_type = node.get(f"{{{OFFICE_NS}}}value-type")
-            if value_type not in (None, "string"):
+        if tag in (f"{{{TABLE_NS}}}table-cell", f"{{{TABLE_NS}}}covered-table-cell"):
+            if node.get(f"{{{OFFICE_NS}}}value-type") not in (None, "string"):
                 return None
-            return BlockKind.TABLE_CELL if kind is BlockKind.PARAGRAPH else kind
+            return BlockKind.HEADING if heading else BlockKind.TABLE_CELL
         if tag == t("note-body"):
             note = node.getparent()
             endnote = note is not None and note.get(t("note-class")) == "endnote"
@@ -142,12 +144,13 @@ def _kind(p: Any) -> BlockKind | None:
             return BlockKind.COMMENT
         if tag == f"{{{PRES_NS}}}notes":
             return BlockKind.NOTE
-        if tag == f"{{{DRAW_NS}}}text-box":
-            return BlockKind.TEXTBOX
-        if tag == t("list-item") and kind is BlockKind.PARAGRAPH:
-            kind = BlockKind.LIST_ITEM
+        in_box = in_box or tag == f"{{{DRAW_NS}}}text-box"
+        in_list = in_list or tag == t("list-item")
         node = node.getparent()
-    return kind
+    if heading:
+        return BlockKind.HEADING
+    return BlockKind.TEXTBOX if in_box else BlockKind.LIST_ITEM if in_list else \
+        BlockKind.PARAGRAPH
 
 
 def _running_kind(p: Any) -> BlockKind | None:

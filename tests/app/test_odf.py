@@ -126,3 +126,24 @@ def test_sheet_names_translated_and_formulas_follow(tmp_path: Path) -> None:
     xlsx = convert(out, "xlsx", tmp_path / "back")
     sheet = openpyxl.load_workbook(str(xlsx)).worksheets[1]
     assert sheet["B1"].value == f"=SUM({budget}!B2:B4)"
+
+
+def test_presentation_notes_and_tables(tmp_path: Path) -> None:
+    """An .odp written by LibreOffice from our deck: speaker notes, table cells, grouped
+    text boxes are all read and translated."""
+    from app.formats.soffice import convert, find_soffice
+    from tests.officegen import DECK_TEXTS, rich_pptx
+
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: needed to write the .odp")
+    odp = convert(rich_pptx(tmp_path / "deck.pptx"), "odp", tmp_path / "odp")
+    doc = read_odf(odp)
+    by_text = {b.text: b for b in doc.blocks}
+    assert by_text[DECK_TEXTS["notes"]].kind is BlockKind.NOTE
+    assert by_text[DECK_TEXTS["cell"]].kind is BlockKind.TABLE_CELL
+    assert DECK_TEXTS["group"] in by_text
+    out = tmp_path / "deck.fr.odp"
+    assert_faithful(translate(odp, out))
+    text = "".join(part(out, "content.xml").itertext())
+    assert accented("Remind the team") in text and DECK_TEXTS["notes"] not in text
+    reopens_in_libreoffice(out, tmp_path)
