@@ -40,6 +40,9 @@ _LABEL_HEADING = re.compile(r"^(?:chapitre|chapter|annexe|appendix|partie|part|l
 _ADMONITION = re.compile(r"^(?:note|notes|astuce|attention|avertissement|important|remarque|"
                          r"tip|warning|caution|danger|info|conseil|exemple|example)\W*$",
                          re.IGNORECASE)
+_LEAD_IN = re.compile(r"\b(?:here (?:is|are)|voici|voil[àa]|the following|as follows|"
+                      r"ci-dessous|ci-apr[èe]s|suivante?s?\s*[.:]?$|below\s*[.:]?$|"
+                      r"for example|par exemple|example)\b", re.IGNORECASE)
 DUPLICATE_COSINE = 0.6
 MIN_WORDS = 5
 MAX_WORDS = 70
@@ -247,6 +250,8 @@ def _rank_group(vectors: np.ndarray, members: list[int], sentences: list[Sentenc
         scores[k] *= min(1.0, words / 12)  # short sentences say little
         if k == 0 or sentences[members[k - 1]].heading != sentences[i].heading:
             scores[k] *= 1.15  # first sentence under a heading
+        if _LEAD_IN.search(sentences[i].text):
+            scores[k] *= 0.3  # "Here is a list of…": announces what follows, says nothing
     return [members[k] for k in np.argsort(-scores, kind="stable")]
 
 

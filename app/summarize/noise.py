@@ -191,7 +191,7 @@ def text_reason(text: str) -> str | None:
     chars = max(1, len(without_urls.replace(" ", "")))
     if len(CODE_CHARS.findall(without_urls)) / chars > _CODE_CHAR_MAX:
         return "code punctuation"
-    if re.search(r"\b\w+(?:::[\w-]+)+|%[a-zA-Z]\b|\$\{\w", t):
+    if re.search(r"\b\w+(?:::[\w-]+)+|%[a-zA-Z]\b|\$\{?[A-Za-z_]", t):
         return "code identifiers (A::B, %x, ${…})"
     if re.search(r"\{\s*$|^\s*\}|^\s*//|^\s*/\*|\)\s*\{|^\s*#\s*(?:include|define|!)", t):
         return "code"
