@@ -8,13 +8,20 @@ from pathlib import Path
 
 import pymupdf
 import pytest
+from PIL import ImageFilter
 
+from app.document import TranslationStatus
+from app.formats.ocr_reader import OcrOptions, read_pdf_ocr
+from app.pipeline.fidelity import check
 from app.ui.i18n import LanguageManager
 from app.ui.jobs import JobState
 from app.ui.mainwindow import MainWindow
+from app.ui.qt import Qt
+from app.ui.review import FLAGGED, ReviewModel
 from app.ui.settings import AppSettings
 from app.ui.settings_dialog import SettingsDialog
-from tests.app.test_ocr import FRENCH, pytestmark, raster, similarity, typeset
+from tests.app.test_ocr import FRENCH, image_pdf, pytestmark, raster, similarity, typeset
+from tests.app.test_ocr_fidelity import NUMBERS
 from tests.ui.helpers import drop_paths
 
 __all__ = ["pytestmark"]
@@ -61,3 +68,18 @@ def test_ocr_settings_reach_the_job_config(qtbot, tmp_path: Path) -> None:  # ty
     config = settings.job_config(tmp_path / "scan.pdf")
     assert config.ocr_redo is True and config.tessdata == tmp_path
     assert AppSettings().job_config(tmp_path / "scan.pdf").tessdata is None
+
+
+def test_low_confidence_ocr_blocks_are_highlighted_in_review(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A blurred scan of numbers: the block OCR doubted is flagged, with its reason."""
+    image = raster(typeset(NUMBERS, size=9), dpi=150).filter(ImageFilter.GaussianBlur(2.0))
+    doc = read_pdf_ocr(image_pdf([image], tmp_path / "n.pdf", dpi=150),
+                       ocr=OcrOptions(lang="fra"))
+    for b in doc.blocks:
+        b.translation.text, b.translation.status = b.text, TranslationStatus.TRANSLATED
+    model = ReviewModel()
+    model.set_document(doc, check(doc).to_dict())
+    rows = model.flagged_rows()
+    assert rows
+    assert model.data(model.index(rows[0], 0), Qt.ItemDataRole.BackgroundRole) == FLAGGED
+    assert "OCR" in model.reason(rows[0])
