@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--threads", type=int, default=0)
-    p.add_argument("--beam", type=int, default=2, help="beam size (default 2)")
+    p.add_argument("--beam", type=int, default=4, help="beam size (default 4)")
     p.add_argument("--dump", type=Path, help="dump the document JSON after each stage here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_translate)

@@ -37,7 +37,7 @@ class DecodeOptions:
     model (see the README).  ``max_input_length``/``max_decoding_length`` are further
     capped by the model's positions."""
 
-    beam_size: int = 2
+    beam_size: int = 4
     max_batch_tokens: int = 4096
     max_input_length: int = 512
     max_decoding_length: int = 512
