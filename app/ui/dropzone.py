@@ -48,7 +48,7 @@ class DropZone(QFrame):
     """Accepts files and folders dropped from the file manager, and has an Open… button.
 
     Signals:
-        filesDropped(list): the supported files (folders expanded).
+        filesDropped(list): the supported files (folders expanded) and ``.zip`` archives.
         openRequested(): the Open… button was clicked.
     """
 
@@ -113,7 +113,8 @@ class DropZone(QFrame):
     def dropEvent(self, event: QDropEvent) -> None:
         self._set_highlight(False)
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        files = expand_paths(paths)
+        archives = [p for p in paths if p.suffix.lower() == ".zip" and p.is_file()]
+        files = archives + expand_paths(paths)  # an archive runs whole, as one batch
         event.acceptProposedAction()
         if files:
             emit(self.filesDropped, files)

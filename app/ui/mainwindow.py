@@ -9,6 +9,7 @@ from pathlib import Path
 from app.core.buildinfo import about_text
 from app.core.errors import Presentation
 from app.ui import settings as settings_store
+from app.ui.archives import ArchiveBatches
 from app.ui.controller import JobController
 from app.ui.dropzone import SUPPORTED_SUFFIXES, DropZone, expand_paths
 from app.ui.errors import show_error
@@ -92,6 +93,9 @@ class MainWindow(QMainWindow):
         apply_model_stores(self.settings.model_stores)
         self.languages = languages or LanguageManager()
         self.controller = controller or JobController(self._settings.get, self)
+        self.archives = ArchiveBatches(self._settings.get, self)
+        self.archives.finished.connect(self._on_archive_finished)
+        self.archives.failed.connect(self._on_archive_failed)
         self.device_text, self.model_text = "", ""
         self._review_job: int | None = None
         self._dialogs: list[QWidget] = []
@@ -351,7 +355,14 @@ class MainWindow(QMainWindow):
 
     # --- adding documents ------------------------------------------------------------------
     def add_files(self, paths: list[Path]) -> list[int]:
-        files = expand_paths(paths)
+        archives = [p for p in paths if Path(p).suffix.lower() == ".zip" and Path(p).is_file()]
+        for archive in archives:  # a whole archive: one background batch, mirrored output
+            out = self.archives.start(Path(archive))
+            self.statusBar().showMessage(self.tr("Translating the archive into %1…")
+                                         .replace("%1", str(out)), 5000)
+        files = expand_paths([p for p in paths if p not in archives])
+        if archives and not files:
+            return []
         if not files:
             self.statusBar().showMessage(self.tr("No supported document found."), 5000)
             return []
@@ -365,7 +376,7 @@ class MainWindow(QMainWindow):
         return ids
 
     def _on_open_triggered(self) -> None:
-        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
+        patterns = " ".join(f"*{s}" for s in (*SUPPORTED_SUFFIXES, ".zip"))
         names, _ = QFileDialog.getOpenFileNames(
             self, self.tr("Open documents"), "",
             self.tr("Documents (%1)").replace("%1", patterns))
@@ -427,6 +438,13 @@ class MainWindow(QMainWindow):
                                   editable=item.state is not JobState.EXPORTING)
         self.summary.device, self.summary.threads = self.settings.device, self.settings.threads
         self.summary.set_document(doc, item.config.target_lang, job.translator if job else None)
+
+    def _on_archive_finished(self, result: object) -> None:
+        self.statusBar().showMessage(self.tr("Archive translated: report in %1")
+                                     .replace("%1", str(getattr(result, "report", ""))), 10000)
+
+    def _on_archive_failed(self, exc: object) -> None:
+        show_error(exc, self)  # type: ignore[arg-type]
 
     def _on_job_ready(self, job_id: int) -> None:
         if self._review_job is None:
@@ -594,6 +612,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()
+        self.archives.cancel.set()  # a running archive batch stops at its next file
         self.controller.shutdown(3000)
         super().closeEvent(event)
 

@@ -511,6 +511,14 @@
         <source>No supported document found.</source>
         <translation>Aucun document pris en charge trouvé.</translation>
     </message>
+    <message>
+        <source>Translating the archive into %1…</source>
+        <translation>Traduction de l’archive dans %1…</translation>
+    </message>
+    <message>
+        <source>Archive translated: report in %1</source>
+        <translation>Archive traduite : rapport dans %1</translation>
+    </message>
     <message numerus="yes">
         <source>%n document(s) added</source>
         <translation>
