@@ -259,38 +259,54 @@ def llm_timing(path: Path, pages: int = 100) -> None:
     doc = read_document(path)
     doc.blocks = [b for b in doc.blocks if b.geometry is None or b.geometry.page < pages]
     llm = LLMEngine(folder, device="cpu", threads=2, model_id="demo", demo=True)
-    marks: dict[str, float] = {}
+    marks: dict[str, tuple[float, float]] = {}
+    t0, c0 = time.perf_counter(), time.process_time()
 
-    def progress(_f: float, message: str) -> None:
+    def stamp() -> tuple[float, float]:
+        return time.perf_counter() - t0, time.process_time() - c0
+
+    def progress(fraction: float, message: str) -> None:
+        wall, cpu = stamp()
+        print(f"   {wall:7.1f} s wall {cpu:7.1f} s CPU  {fraction:4.0%} {message}", flush=True)
         if message.startswith("Writing the summary"):
-            marks.setdefault("reduce", time.perf_counter())
+            marks.setdefault("reduce", (wall, cpu))
 
     def on_text(_piece: str) -> None:
-        marks.setdefault("first_token", time.perf_counter())
+        marks.setdefault("first_token", stamp())
 
-    t0 = time.perf_counter()
+    print(f"\n100-page map-reduce, demo LLM, 2 threads ({path.name}, first {pages} pages):")
     result = summarize_document(doc, SummaryOptions(lang="fr", length="standard",
                                                     key_facts=False),
                                 llm=llm, progress=progress, on_text=on_text)
-    total = time.perf_counter() - t0
-    first = marks.get("first_token", 0) - marks.get("reduce", 0)
-    print(f"\n100-page map-reduce, demo LLM, 2 threads ({path.name}, first {pages} pages): "
-          f"{total:.0f} s total (target <= 180 s: {'met' if total <= 180 else 'NOT met'}); "
-          f"{result.chunks} chunks, {result.reduce_rounds} reduce rounds; first token of the "
-          f"final summary {first:.1f} s after the reduce step started (target <= 10 s: "
+    total, cpu = stamp()
+    reduce_wall, reduce_cpu = marks.get("reduce", (0.0, 0.0))
+    first_wall, first_cpu = marks.get("first_token", (0.0, 0.0))
+    first = first_wall - reduce_wall
+    print(f"   total {total:.0f} s wall, {cpu:.0f} CPU-seconds (target <= 180 s on 2 cores: "
+          f"{'met' if total <= 180 else 'NOT met'} on this loaded machine; an idle 2-core "
+          f"machine needs at least {cpu / 2:.0f} s); {result.chunks} chunks, "
+          f"{result.reduce_rounds} reduce rounds")
+    print(f"   first token of the final summary {first:.1f} s wall ({first_cpu - reduce_cpu:.1f} "
+          f"CPU-seconds) after the reduce step started (target <= 10 s: "
           f"{'met' if first <= 10 else 'NOT met'}).")
-    print("Note: the machine (2 cores) is shared with other engineers' jobs while this runs; "
-          "times are upper bounds.")
+    print("   Note: the machine (2 cores) is shared with other engineers' jobs while this "
+          "runs (load average ~10): wall times are upper bounds; CPU-seconds do not depend "
+          "on the load.")
+    print("   final summary (demo model):", " ".join(result.text.split())[:300])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--llm", action="store_true", help="also time the 100-page LLM summary")
+    parser.add_argument("--llm-only", action="store_true", help="only the LLM timing")
     parser.add_argument("--fetch-only", action="store_true")
     args = parser.parse_args()
     docs = fetch()
     if args.fetch_only:
         print("\n".join(map(str, docs)))
+        return 0
+    if args.llm_only:
+        llm_timing(CACHE / "debian-reference.fr.pdf")
         return 0
     docs = sorted(REAL_FR.glob("*.pdf")) + sorted(REAL_FR.glob("*.docx")) + docs
     failed = False
