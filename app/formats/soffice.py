@@ -69,12 +69,16 @@ def no_network_prefix() -> tuple[str, ...]:
     return ()
 
 
-def _limits() -> None:  # pragma: no cover - runs in the child
-    import resource
+def _limit(pid: int) -> None:
+    """CPU-time and file-size limits on the started child (set from outside: a
+    ``preexec_fn`` is unsafe in a threaded program such as the GUI)."""
+    try:
+        import resource
 
-    os.setsid()
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT_S, CPU_LIMIT_S))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES))
+        resource.prlimit(pid, resource.RLIMIT_CPU, (CPU_LIMIT_S, CPU_LIMIT_S))
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES))
+    except (ImportError, AttributeError, OSError) as exc:  # not Linux, or already gone
+        log.debug("No limits on LibreOffice's child: %s", exc)
 
 
 def convert(source: Path, target_format: str, out_dir: Path,
@@ -94,7 +98,8 @@ def convert(source: Path, target_format: str, out_dir: Path,
         env["HOME"] = profile
         log.info("LibreOffice: %s → %s", source.name, target_format)
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                preexec_fn=_limits if sys.platform != "win32" else None)
+                                start_new_session=sys.platform != "win32")
+        _limit(proc.pid)
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
