@@ -25,7 +25,7 @@ import math
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -33,7 +33,6 @@ import numpy as np
 
 from app.document import OcrInfo, Run, Style
 from app.formats.ocr_engine import (
-    ISO_LANGS,
     RTL_LANGS,
     SCRIPT_LANGS,
     OcrFailed,
@@ -75,7 +74,6 @@ class OcrTask:
     memory_limit_mb: int = 2048
     tessdata: str | None = None
     page_timeout_s: float = 40.0  # per Tesseract run; a page takes one to three
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class _Fail(Exception):
@@ -358,6 +356,3 @@ def worker_main(conn: Connection, task: OcrTask) -> None:
         conn.send(("error", kind, _short(exc)))
     finally:
         conn.close()
-
-
-__all__ = ["ISO_LANGS", "OcrTask", "build_blocks", "ocr_page", "worker_main"]
