@@ -59,6 +59,7 @@ MIN_SKEW = 0.3  # smaller skews are left to Tesseract
 _DIGIT = re.compile(r"\d")
 # A digit beside a letter that OCR often takes for a digit (O/0, l/1, S/5, B/8, Z/2, G/6,
 # q/9) is a suspect number, however sure Tesseract was.
+_LONE_ZEROS = frozenset({"O", "©", "®"})
 _CONFUSABLE = re.compile(r"(?<=\d)[OoDlIi|SsBZzGgq]|[OoDlIi|SsBZzGgq](?=\d)")
 
 
@@ -200,7 +201,10 @@ def _text_color(samples: Any, words: list[Word]) -> str | None:
 
 
 def suspect_number(word: Word) -> bool:
-    """A word with digits read with low confidence, or mixing digits with look-alikes."""
+    """A word with digits read with low confidence, or mixing digits with look-alikes;
+    or a lone ``O``/``©``, which is how Tesseract reads many monospaced zeros."""
+    if word.text.strip(".,;:") in _LONE_ZEROS:
+        return True
     return bool(_DIGIT.search(word.text)) and (word.conf < LOW_NUMBER_CONF
                                                or bool(_CONFUSABLE.search(word.text)))
 
