@@ -13,7 +13,9 @@ import pytest
 from PIL import ImageFilter
 
 from app.document import TranslationStatus
+from app.formats.ocr_engine import Word
 from app.formats.ocr_reader import OcrOptions, read_pdf_ocr
+from app.formats.ocr_worker import suspect_number
 from app.pipeline.fidelity import READING_KINDS, check
 from tests.app.test_ocr import image_pdf, pytestmark, raster, typeset
 
@@ -44,3 +46,16 @@ def test_every_misread_number_is_flagged(tmp_path: Path, blur: float) -> None:
         assert not misread and not flagged  # a clean scan raises no false alarm
     else:
         assert flagged, "a blurred scan of numbers is never read with full confidence"
+
+
+def test_suspect_number_rules() -> None:
+    """Look-alikes beside digits and lone zeros-as-letters are suspect even when Tesseract
+    was sure; plain words and confident numbers are not."""
+    def word(text: str, conf: float = 96.0) -> Word:
+        return Word(text, (0, 0, 1, 1), conf, 1, 1, 1)
+
+    assert suspect_number(word("O1")) and suspect_number(word("2O24"))
+    assert suspect_number(word("l5")) and suspect_number(word("©"))
+    assert suspect_number(word("4850", conf=70.0))
+    assert not suspect_number(word("4850")) and not suspect_number(word("2024-117,"))
+    assert not suspect_number(word("Oui")) and not suspect_number(word("commission"))
