@@ -71,6 +71,11 @@ def summarize_document(
             if warning:
                 result.warnings.append(warning)
         result.max_prompt_tokens = max(summarizer.trace.prompt_tokens, default=0)
+        if summarizer.trace.condensed:
+            parts, kept = summarizer.trace.condensed
+            result.warnings.append(
+                f"Long document ({parts} parts of the model's context): the model read its "
+                f"{kept} most representative sentences, section by section, not every line.")
         if llm.info.demo:
             result.warnings.append(
                 f"{llm.info.model_id} is a DEMO-quality model: verify the summary.")

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.document import Document
+from app.document import BlockKind, Document, Locator, Run
 from app.summarize.chunking import Chunk, chunk_document
+from app.summarize.extractive import collect, select_outline
 from app.summarize.keyfacts import KeyFactsError, key_facts_prompt, parse_key_facts
 from app.summarize.types import SummaryOptions, language_name
 from engines.llm import ContextOverflow, GenerationOptions, Message
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MIN_CHUNK_TOKENS = 64
 MAP_BATCH = 4
+MAX_MAP_CHUNKS = 4  # longer documents are condensed to this many map prompts (one batch)
 
 
 @dataclass
@@ -34,6 +36,30 @@ class MapReduceTrace:
     chunks: int = 0
     reduce_rounds: int = 0
     prompt_tokens: list[int] = field(default_factory=list)
+    condensed: tuple[int, int] | None = None  # (chunks of the whole text, sentences kept)
+
+
+def condense(doc: Document, budget: int, count: Callable[[str], int]) -> Document:
+    """The document's most representative sentences, about ``budget`` tokens, under their
+    headings and in document order (section-aware extractive ranking)."""
+    outline = collect(doc)
+    if not outline.sentences:
+        return doc
+    total = sum(count(s.text) for s in outline.sentences)
+    wanted = max(1, len(outline.sentences) * budget // max(1, total))
+    picked = select_outline(outline, wanted)
+    titles = {i: s.title for i, s in enumerate(outline.sections)}
+    out = Document(doc.meta, target_language=doc.target_language)
+    heading: str | None = None
+    for s in picked:
+        top = titles.get(s.section)
+        title = f"{top} › {s.heading}" if top and s.heading and s.heading != top else (
+            top or s.heading)
+        if title and title != heading:
+            out.add_block(BlockKind.HEADING, [Run(title)], Locator("condensed"), level=1)
+            heading = title
+        out.add_block(BlockKind.PARAGRAPH, [Run(s.text)], Locator("condensed"))
+    return out
 
 
 def _instructions(opts: SummaryOptions, partial: bool) -> str:
@@ -124,6 +150,14 @@ class LLMSummarizer:
     def summarize(self, doc: Document) -> str:
         count = self.engine.count_tokens
         chunks = chunk_document(doc, self.chunk_budget, count)
+        if len(chunks) > MAX_MAP_CHUNKS:
+            # A long document: the LLM reads its most representative sentences, section by
+            # section (the extractive ranking), not every line: a 100-page manual is then
+            # one batch of map prompts instead of forty.
+            condensed = condense(doc, MAX_MAP_CHUNKS * self.chunk_budget * 9 // 10, count)
+            self.trace.condensed = (len(chunks), sum(1 for b in condensed.blocks
+                                                     if b.kind is not BlockKind.HEADING))
+            chunks = chunk_document(condensed, self.chunk_budget, count)
         self.trace.chunks = len(chunks)
         if len(chunks) <= 1:
             return self._final(chunks[0].text if chunks else "")

@@ -51,7 +51,11 @@ def _report(sections: int, paragraphs: int) -> Document:
     return doc
 
 
-def test_long_document_goes_through_map_reduce_within_the_context(tiny_llm: LLMEngine) -> None:
+def test_long_document_goes_through_map_reduce_within_the_context(
+        tiny_llm: LLMEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.summarize import llm_summarizer
+
+    monkeypatch.setattr(llm_summarizer, "MAX_MAP_CHUNKS", 1000)  # the whole text, no condensing
     doc = _report(sections=6, paragraphs=6)
     progress: list[tuple[float, str]] = []
     opts = SummaryOptions(lang="en", length="brief", key_facts=False)
@@ -67,6 +71,16 @@ def test_long_document_goes_through_map_reduce_within_the_context(tiny_llm: LLME
     assert part_messages[-1] == f"Summarized part {trace.chunks}/{trace.chunks}"
     assert trace.reduce_rounds == 0 or any(m.startswith("Combining") for _, m in progress)
     assert [f for f, _ in progress] == sorted(f for f, _ in progress)
+
+
+def test_a_very_long_document_is_condensed_to_one_map_batch(tiny_llm: LLMEngine) -> None:
+    from app.summarize.llm_summarizer import MAX_MAP_CHUNKS
+
+    doc = _report(sections=6, paragraphs=6)
+    opts = SummaryOptions(lang="en", length="brief", key_facts=False)
+    result = summarize_document(doc, opts, llm=tiny_llm, window=WINDOW)
+    assert result.chunks <= MAX_MAP_CHUNKS
+    assert any("most representative sentences" in w for w in result.warnings)
 
 
 def test_chunks_follow_section_boundaries_and_budget(tiny_llm: LLMEngine) -> None:
