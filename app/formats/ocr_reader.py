@@ -37,6 +37,7 @@ from app.core.errors import (
     CorruptDocument,
     DocumentTooLarge,
     EncryptedDocument,
+    InputError,
     NeedsOCR,
     ParserCrashed,
     ParserTimeout,
@@ -165,8 +166,9 @@ def _run_children(tasks: list[OcrTask], options: OcrOptions,
 
 
 def _task(path: Path, fmt: str, pages: list[int], lang: str | None, password: str | None,
-          options: OcrOptions) -> OcrTask:
+          options: OcrOptions, areas: dict[int, list[Any]] | None = None) -> OcrTask:
     return OcrTask(path=str(path), fmt=fmt, pages=pages, lang=lang, password=password,
+                   areas={p: areas[p] for p in pages if p in areas} if areas else {},
                    dpi=options.dpi, max_pixels=options.max_pixels,
                    memory_limit_mb=options.memory_limit_mb, tessdata=options.tessdata,
                    page_timeout_s=options.page_timeout_s / 3)  # per Tesseract run
@@ -186,8 +188,10 @@ def _detected_lang(page: PageData, fallback: str) -> str:
 def ocr_pages(path: Path, fmt: str, pages: list[int], options: OcrOptions | None = None,
               password: str | None = None, progress: Progress | None = None,
               cancel: threading.Event | None = None,
-              stats: dict[str, Any] | None = None) -> list[PageData]:
-    """OCR ``pages`` (0-based) of a PDF or image file; pages sorted by index."""
+              stats: dict[str, Any] | None = None,
+              areas: dict[int, list[Any]] | None = None) -> list[PageData]:
+    """OCR ``pages`` (0-based) of a PDF or image file; pages sorted by index.  For a page
+    in ``areas`` only those boxes (unrotated page space) are read."""
     options = options or OcrOptions()
     stats = stats if stats is not None else {}
     done: dict[int, PageData] = {}
@@ -211,7 +215,7 @@ def ocr_pages(path: Path, fmt: str, pages: list[int], options: OcrOptions | None
         stats["detected_lang"] = ISO_LANGS.get(lang, lang)
     workers = options.worker_count(len(todo))
     if todo:
-        tasks = [_task(path, fmt, todo[k::workers], lang, password, options)
+        tasks = [_task(path, fmt, todo[k::workers], lang, password, options, areas)
                  for k in range(workers)]
         _run_children(tasks, options, on_page, cancel, stats)
     stats["lang"] = lang
@@ -240,7 +244,7 @@ def read_pdf_ocr(path: Path, password: str | None = None, progress: Progress | N
     def ocr_hook(pages: list[PageData]) -> list[PageData]:
         wanted = [p.index for p in pages if needs_ocr(p, options.redo_ocr)]
         if not wanted:
-            return pages
+            return _read_areas(path, pages, options, password, progress, cancel, ocr_stats)
         try:
             found = ocr_pages(path, "pdf", wanted, options, password, progress, cancel,
                               ocr_stats)
@@ -250,16 +254,49 @@ def read_pdf_ocr(path: Path, password: str | None = None, progress: Progress | N
             ocr_stats["unavailable"] = str(exc)
             return pages
         read = {p.index: p for p in found}
-        return [_merge(p, read[p.index]) if p.index in read else p for p in pages]
+        pages = [_merge(p, read[p.index]) if p.index in read else p for p in pages]
+        return _read_areas(path, pages, options, password, progress, cancel, ocr_stats)
 
     doc = read_pdf(path, password=password, progress=progress, cancel=cancel, ocr=ocr_hook)
     _note(doc, ocr_stats)
     return doc
 
 
+def _read_areas(path: Path, pages: list[PageData], options: OcrOptions, password: str | None,
+                progress: Progress | None, cancel: threading.Event | None,
+                stats: dict[str, Any]) -> list[PageData]:
+    """Large images on text pages read by OCR; their blocks follow the page's text.  A
+    failure here costs only a warning: the page's text is read already."""
+    areas = {p.index: list(p.ocr_areas) for p in pages if p.ocr_areas and not p.ocr}
+    if not areas:
+        return pages
+    lang = options.lang
+    if lang is None:  # the language of the text around them
+        found = detect(" ".join(b.text for p in pages for b in p.blocks)[:4000])
+        lang = found.language if found.language else None
+    area_stats: dict[str, Any] = {}
+    try:
+        read = ocr_pages(path, "pdf", sorted(areas), replace(options, lang=lang), password,
+                         progress, cancel, area_stats, areas=areas)
+    except (NeedsOCR, InputError) as exc:
+        stats["areas_failed"] = str(exc)
+        return pages
+    by_index = {p.index: p for p in read if not p.error}
+    for page in pages:
+        extra = by_index.get(page.index)
+        if extra is not None and extra.blocks:
+            page.blocks += extra.blocks
+            stats["area_blocks"] = stats.get("area_blocks", 0) + len(extra.blocks)
+    return pages
+
+
 def _merge(old: PageData, new: PageData) -> PageData:
+    """The OCR'd page; the old one (still flagged scanned) when OCR failed or found no text."""
     if new.error:
         old.warnings.append(f"page {old.index + 1}: OCR failed: {new.error}")
+        return old
+    if not new.blocks and old.scanned:
+        old.warnings.append(f"page {old.index + 1}: OCR found no text on this scanned page")
         return old
     new.warnings = [*old.warnings, *new.warnings]
     new.width, new.height, new.rotation = old.width, old.height, old.rotation
@@ -269,6 +306,11 @@ def _merge(old: PageData, new: PageData) -> PageData:
 def _note(doc: Document, stats: dict[str, Any]) -> None:
     if stats.get("unavailable"):
         doc.warnings.append(f"Scanned pages were not read: {stats['unavailable']}")
+    if stats.get("areas_failed"):
+        doc.warnings.append(f"Images with text were not read: {stats['areas_failed']}")
+    if stats.get("area_blocks"):
+        doc.warnings.append(f"{stats['area_blocks']} block(s) read by OCR from images: "
+                            "check names and numbers against the original")
     if not stats.get("pages"):
         return
     lang = stats.get("lang") or "?"
@@ -295,5 +337,6 @@ def read_image(path: Path, password: str | None = None, progress: Progress | Non
     add_pages(doc, pages)
     _note(doc, stats)
     if not doc.blocks:
-        doc.warnings.append("No text was found in this image.")
+        raise NeedsOCR("OCR found no text in this image: is it blank, faint or too small? "
+                       "(Scan at 300 dpi.)")
     return doc

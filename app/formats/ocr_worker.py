@@ -25,7 +25,7 @@ import math
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -75,6 +75,8 @@ class OcrTask:
     memory_limit_mb: int = 2048
     tessdata: str | None = None
     page_timeout_s: float = 40.0  # per Tesseract run; a page takes one to three
+    # Pages of which only these boxes (unrotated page space) are read: images on text pages.
+    areas: dict[int, list[tuple[float, float, float, float]]] = field(default_factory=dict)
 
 
 class _Fail(Exception):
@@ -304,6 +306,33 @@ def ocr_page(pymupdf: Any, tess: Tesseract, doc: Any, index: int, lang: str, tas
     return data, info
 
 
+def ocr_areas(pymupdf: Any, tess: Tesseract, page: Any, areas: list[Any], lang: str,
+              task: OcrTask) -> tuple[PageData, dict[str, Any]]:
+    """Blocks read from some boxes of a page (images on a text page), in page space."""
+    t0 = time.monotonic()
+    rect = page.rect if page.rotation == 0 else page.mediabox
+    data = PageData(index=page.number, width=float(rect.width), height=float(rect.height),
+                    rotation=int(page.rotation))
+    engine = f"tesseract {lang}"
+    words_read = 0
+    for area in areas:
+        shown = pymupdf.Rect(area) * page.rotation_matrix
+        zoom = task.dpi / 72.0
+        pixels = abs(shown) * zoom * zoom
+        if pixels > task.max_pixels:
+            zoom *= math.sqrt(task.max_pixels / pixels)
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=shown,
+                              colorspace=pymupdf.csGRAY, alpha=False)
+        matrix = (page.rotation_matrix * pymupdf.Matrix(zoom, zoom)
+                  * pymupdf.Matrix(1, 0, 0, 1, -pix.x, -pix.y))
+        words = tess.words(_pgm(pix), lang, dpi=max(70, round(zoom * 72)))
+        blocks, _dropped = build_blocks(pymupdf, words, pix, matrix, lang, engine)
+        data.blocks += blocks
+        words_read += len(words)
+    return data, {"seconds": time.monotonic() - t0, "lang": lang, "words": words_read,
+                  "areas": len(areas)}
+
+
 def _run(conn: Connection, task: OcrTask) -> None:
     pymupdf = import_pymupdf()
     try:
@@ -326,7 +355,11 @@ def _run(conn: Connection, task: OcrTask) -> None:
         except OcrUnavailable as exc:
             raise _Fail("unavailable", str(exc)) from exc
         try:
-            data, info = ocr_page(pymupdf, tess, doc, index, lang, task)
+            if index in task.areas:
+                data, info = ocr_areas(pymupdf, tess, doc.load_page(index), task.areas[index],
+                                       lang, task)
+            else:
+                data, info = ocr_page(pymupdf, tess, doc, index, lang, task)
         except (OcrFailed, RuntimeError, ValueError) as exc:  # one bad page does not sink all
             data, info = PageData(index=index, width=0, height=0, error=_short(exc)), {}
         conn.send(("page", data, info))

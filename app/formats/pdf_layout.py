@@ -83,6 +83,7 @@ class PageData:
     columns: int = 1
     scanned: bool = False
     ocr: str | None = None  # "tesseract fra": read by OCR; "layer": an invisible OCR layer
+    ocr_areas: list[Rect] = field(default_factory=list)  # large images with no text over them
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
 

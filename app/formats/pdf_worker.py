@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 FLUSH_S = 0.3
 MAX_CONTENT_BYTES = 4 * 1024 * 1024  # larger content streams skip vector analysis
 SCANNED_MAX_CHARS = 20
+OCR_AREA_MIN = 0.15  # an image on a text page covering this share of it is OCR'd
+OCR_AREAS_MAX = 4  # at most this many images per page
 MAX_PAGE_PT = 14400  # the PDF 1.7 page size limit (Annex C); far larger pages lose text
 TEXT_FLAGS = 2 | 64 | 128  # PRESERVE_WHITESPACE | MEDIABOX_CLIP | CID_FOR_UNKNOWN_UNICODE
 
@@ -179,6 +181,8 @@ def extract_page(doc: Any, index: int, task: WorkerTask) -> PageData:
         data.scanned = _is_image_page(page)
     elif _is_image_page(page) and _invisible_share(page) >= 0.8:
         data.ocr = "layer"  # a scan with an invisible OCR layer (text render mode 3)
+    else:
+        data.ocr_areas = _textless_images(page, text)
     if not chars and max(rect.width, rect.height) > MAX_PAGE_PT and page.get_text().strip():
         data.warnings.append(f"page {index + 1}: the page is {rect.width:.3g} x {rect.height:.3g} "
                              "pt, far beyond the PDF size limit: its text could not be read")
@@ -187,6 +191,28 @@ def extract_page(doc: Any, index: int, task: WorkerTask) -> PageData:
         for block in data.blocks:
             block.ocr = OcrInfo(engine="pdf layer", lines=[block.bbox])
     return data
+
+
+def _textless_images(page: Any, text: dict) -> list[tuple[float, float, float, float]]:  # type: ignore[type-arg]
+    """Large images (unrotated page space) with no text over them: a scan pasted into a
+    text page, read by OCR (:mod:`app.formats.ocr_reader`)."""
+    try:
+        images = page.get_image_info()
+    except Exception:
+        return []
+    area = abs(page.rect)
+    spans = [(s["bbox"], len(s["text"].strip())) for b in text.get("blocks", ())
+             for ln in b.get("lines", ()) for s in ln["spans"]]
+    found: list[tuple[float, float, float, float]] = []
+    for info in images:
+        box = (page.rect & tuple(info["bbox"])) * page.derotation_matrix
+        if abs(box) < OCR_AREA_MIN * area or len(found) >= OCR_AREAS_MAX:
+            continue
+        inside = sum(n for bbox, n in spans
+                     if box.contains(((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)))
+        if inside < SCANNED_MAX_CHARS:
+            found.append((box.x0, box.y0, box.x1, box.y1))
+    return found
 
 
 def _invisible_share(page: Any) -> float:

@@ -54,7 +54,8 @@ class DetectLanguageStage:
             if doc.meta.scanned_pages:
                 raise NeedsOCR(
                     f"This PDF has no text layer ({len(doc.meta.scanned_pages)} scanned "
-                    "page(s)): it needs OCR, which is not available yet.")
+                    "page(s)): it needs OCR, and OCR found no text on them: are they blank, "
+                    "faint or too small? (Scan at 300 dpi.)")
             doc.warnings.append("The document contains no text to translate.")
             doc.meta.language = job.config.source_lang
             return

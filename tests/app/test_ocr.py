@@ -317,3 +317,21 @@ def test_page_with_rotate_flag_is_covered_and_translated_upright(tmp_path: Path)
     (page,) = ocr_pages(tmp_path / "rotate90.en.pdf", "pdf", [0], OcrOptions(lang="eng"))
     seen = " ".join(b.text for b in page.blocks)
     assert "annual report" in seen and "commission" not in seen, seen
+
+
+def test_scanned_image_inside_a_text_page_is_read(tmp_path: Path) -> None:
+    """A text page with a pasted scan (a large image, no text over it): the page's text
+    stays as it is, and the scan's text is read by OCR and follows it."""
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=595, height=842)
+    page.insert_htmlbox(pymupdf.Rect(50, 40, 545, 120),
+                        "<p>Le présent courrier accompagne la lettre reproduite ci-dessous.</p>")
+    buf = io.BytesIO()
+    raster(typeset(FRENCH), dpi=200).save(buf, "PNG")
+    page.insert_image(pymupdf.Rect(50, 150, 545, 356), stream=buf.getvalue())
+    pdf.save(tmp_path / "mixed.pdf")
+    doc = read_pdf_ocr(tmp_path / "mixed.pdf", ocr=OcrOptions(lang="fra"))
+    assert doc.blocks[0].ocr is None and "courrier" in doc.blocks[0].text
+    scanned = [b for b in doc.blocks if b.ocr is not None]
+    assert scanned and similarity(" ".join(b.text for b in scanned), FRENCH) > 0.9
+    assert all(b.geometry and b.geometry.bbox[1] >= 149 for b in scanned)  # inside the image
