@@ -13,7 +13,12 @@ absolute times do not.
 Memory: the peak resident growth of a 100-slide deck and a 200 000-cell workbook going
 through the pipeline (pseudo engine: the adapters' share, not the model's).
 
-    .venv/bin/python bench/formats.py [--paragraphs 60] [--slides 100] [--cells 200000]
+The overhead is measured at two sizes: a short document (``--paragraphs``, 120) and one
+the size of a report (``--report-paragraphs``, 400), where the adapters' fixed costs
+(opening the package, checking every part, saving) weigh less.
+
+    .venv/bin/python bench/formats.py [--paragraphs 120] [--report-paragraphs 400]
+        [--formats docx,pptx] [--slides 100] [--cells 200000] [--no-memory]
 """
 
 from __future__ import annotations
@@ -81,12 +86,12 @@ def make_pptx(path: Path, texts: list[str], slides: int) -> Path:
     from pptx import Presentation
 
     prs = Presentation()
-    for s in range(slides):
+    for s in range(slides):  # three paragraphs of their own a slide, as in a real deck
         slide = prs.slides.add_slide(prs.slide_layouts[1])
-        slide.shapes.title.text = texts[s % len(texts)][:60]
+        slide.shapes.title.text = texts[3 * s % len(texts)][:60]
         body = slide.placeholders[1].text_frame
-        body.text = texts[(s + 1) % len(texts)]
-        body.add_paragraph().text = texts[(s + 2) % len(texts)]
+        body.text = texts[(3 * s + 1) % len(texts)]
+        body.add_paragraph().text = texts[(3 * s + 2) % len(texts)]
     prs.save(str(path))
     return path
 
@@ -184,39 +189,57 @@ def memory(name: str, make: Callable[[Path], Path], folder: Path) -> None:
           f"{took:6.1f} s  peak +{peak.growth_mb:6.0f} MB")
 
 
+def documents(folder: Path, texts: list[str], wanted: set[str]) -> dict[str, Path]:
+    """The same paragraphs in every format (``wanted``: all when empty)."""
+    docs = {"docx": make_docx(folder / "doc.docx", texts),
+            "pptx": make_pptx(folder / "doc.pptx", texts, max(1, len(texts) // 3)),
+            "xlsx": make_xlsx(folder / "doc.xlsx", texts, len(texts) * 10),
+            **make_text(folder, texts)}
+    if find_soffice() is not None and (not wanted or "odt" in wanted):
+        docs["odt"] = convert(docs["docx"], "odt", folder / "odf")
+    return {k: v for k, v in docs.items() if not wanted or k in wanted}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--paragraphs", type=int, default=120)
+    ap.add_argument("--report-paragraphs", type=int, default=400,
+                    help="a realistic report's size (0: skip)")
+    ap.add_argument("--formats", default="",
+                    help="comma-separated formats to time (default: all)")
+    ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--slides", type=int, default=100)
     ap.add_argument("--cells", type=int, default=200_000)
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="passerelle-bench-formats-"))
     try:
-        texts = paragraphs(args.paragraphs)
-        print(f"Format overhead, {len(texts)} paragraphs, fr→en {MODEL.name} "
-              "(machine shared: compare the ratios, measured in the same run)")
-        docs = {"docx": make_docx(folder / "doc.docx", texts),
-                "pptx": make_pptx(folder / "doc.pptx", texts, max(1, len(texts) // 3)),
-                "xlsx": make_xlsx(folder / "doc.xlsx", texts, len(texts) * 10),
-                **make_text(folder, texts)}
-        if find_soffice() is not None:
-            docs["odt"] = convert(docs["docx"], "odt", folder / "odf")
+        wanted = {f.strip() for f in args.formats.split(",") if f.strip()}
+        sizes = [n for n in (args.paragraphs, args.report_paragraphs) if n > 0]
+        texts = paragraphs(max(sizes))
         if (MODEL / "model.bin").is_file():
-            config = JobConfig(input=docs["docx"], target_lang="en", source_lang="fr",
+            config = JobConfig(input=folder, target_lang="en", source_lang="fr",
                                engine="ct2", model=str(MODEL), extra={"memory": "off"})
             translator = with_chain(make_translator(config, "fr"), config)
             translate_texts(translator, texts[:4], "fr", "en")  # warm up
-            print("overhead: whole pipeline (with the fidelity check, format-independent); "
-                  "adapter: read + style projection + write, against pure translation")
-            print(f"{'format':6} {'blocks':>6} {'pure s':>9} {'pipe s':>9} {'overhead':>9} "
-                  f"{'adapter':>9}")
-            for name, src in docs.items():
-                overhead(name, src, folder, translator)
+            for n in sizes:
+                sub = folder / f"n{n}"
+                sub.mkdir()
+                print(f"\nFormat overhead, {n} paragraphs, fr→en {MODEL.name} (machine "
+                      "shared: compare the ratios, measured in the same run)")
+                print("overhead: whole pipeline (with the fidelity check, format-"
+                      "independent); adapter: read + style projection + write, against "
+                      "pure translation")
+                print(f"{'format':6} {'blocks':>6} {'pure s':>9} {'pipe s':>9} "
+                      f"{'overhead':>9} {'adapter':>9}")
+                for name, src in documents(sub, texts[:n], wanted).items():
+                    overhead(name, src, sub, translator)
         else:
             print(f"(no model at {MODEL}: overhead not measured)")
-        print(f"\nMemory (pseudo engine): {args.slides}-slide deck, {args.cells}-cell workbook")
-        memory("pptx", lambda p: make_pptx(p, texts, args.slides), folder)
-        memory("xlsx", lambda p: make_xlsx(p, texts, args.cells), folder)
+        if not args.no_memory:
+            print(f"\nMemory (pseudo engine): {args.slides}-slide deck, "
+                  f"{args.cells}-cell workbook")
+            memory("pptx", lambda p: make_pptx(p, texts, args.slides), folder)
+            memory("xlsx", lambda p: make_xlsx(p, texts, args.cells), folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

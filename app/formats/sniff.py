@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from app.core.errors import (
     InputError,
     UnsupportedDocument,
 )
+from app.core.hashing import sha256_file
 from app.formats.safe_xml import XmlPartCheck
 
 log = logging.getLogger(__name__)
@@ -340,9 +342,38 @@ def check_docx_package(path: Path, max_bytes: int | None = None) -> None:
     check_package(path, WORD, max_bytes)
 
 
+# Packages that passed, by content: the writer reopens the source the reader checked, and
+# checking every part again costs as much as opening it.  Keyed by the SHA-256 of the
+# bytes (hashing is several times faster than the check), so a file changed in between
+# is checked again.
+_PASSED: dict[tuple[str, str, int], None] = {}
+_PASSED_LOCK = threading.Lock()
+_PASSED_MAX = 16
+
+
+def _passed_key(path: Path, kind: PackageKind, limit: int) -> tuple[str, str, int] | None:
+    try:
+        return sha256_file(Path(path)), kind.label, limit
+    except OSError:
+        return None  # the checks below say what is wrong with the file
+
+
 def check_package(path: Path, kind: PackageKind, max_bytes: int | None = None) -> None:
     """The checks of :func:`check_docx_package` for a package of any ``kind``."""
     limit = max_bytes if max_bytes is not None else max_expanded_bytes()
+    key = _passed_key(path, kind, limit)
+    with _PASSED_LOCK:
+        if key is not None and key in _PASSED:
+            return
+    _check_package(path, kind, limit)
+    if key is not None:
+        with _PASSED_LOCK:
+            _PASSED[key] = None
+            while len(_PASSED) > _PASSED_MAX:
+                del _PASSED[next(iter(_PASSED))]
+
+
+def _check_package(path: Path, kind: PackageKind, limit: int) -> None:
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError as exc:
