@@ -8,6 +8,7 @@ the streams; the stream contents are placeholders.
 
 from __future__ import annotations
 
+import itertools
 import struct
 from collections.abc import Mapping
 from pathlib import Path
@@ -77,3 +78,63 @@ def legacy_doc(path: Path) -> Path:
     fib = struct.pack("<HH", 0xA5EC, 0x00C1) + bytes(508)
     text = "Le rapport annuel du ministère.".encode("utf-16-le")
     return write_cfb(path, {"WordDocument": fib + text, "1Table": bytes(1024)})
+
+
+def write_cfb_tree(path: Path, tree: Mapping[str, object]) -> Path:
+    """Write a compound file with storages: ``tree`` maps a name to a stream's bytes or to a
+    storage (another mapping).  As many FAT and directory sectors as needed (up to the 109
+    FAT sectors the header lists, about 7 MB).  Streams must be at least 4 KiB (pad text
+    properties with NULs): there is no mini stream."""
+    entries: list[dict[str, object]] = [{"name": "Root Entry", "kind": 5}]
+    blobs: list[bytes] = []
+
+    def add(children: Mapping[str, object]) -> int:
+        names = sorted(children, key=lambda n: (len(n), n.upper()))  # CFB sibling order
+        first = len(entries)
+        indices = []
+        for name in names:
+            indices.append(len(entries))
+            entries.append({"name": name})
+        for i, name in zip(indices, names):
+            value = children[name]
+            if isinstance(value, bytes):
+                assert len(value) >= MINI_CUTOFF, f"{name}: streams under 4 KiB need a mini stream"
+                entries[i].update(kind=2, blob=len(blobs), size=len(value))
+                blobs.append(value)
+            else:
+                assert isinstance(value, Mapping), f"{name}: bytes or a mapping"
+                entries[i].update(kind=1, child=add(value) if value else NOSTREAM)
+        for a, b in itertools.pairwise(indices):
+            entries[a]["right"] = b
+        return first
+
+    entries[0]["child"] = add(tree)
+    per_sector = SECTOR // 128
+    ndir = -(-len(entries) // per_sector)
+    ndata = sum(-(-len(b) // SECTOR) for b in blobs)
+    nfat = 1
+    while nfat * (SECTOR // 4) < nfat + ndir + ndata:
+        nfat += 1
+    assert nfat <= 109, "too large for the header's FAT list"
+    fat = [FATSECT] * nfat + list(range(nfat + 1, nfat + ndir)) + [END]
+    starts = []
+    data = b""
+    for blob in blobs:
+        first = nfat + ndir + len(data) // SECTOR
+        count = -(-len(blob) // SECTOR)
+        fat += list(range(first + 1, first + count)) + [END]
+        starts.append(first)
+        data += blob.ljust(count * SECTOR, b"\0")
+    fat += [FREE] * (nfat * (SECTOR // 4) - len(fat))
+    directory = b"".join(
+        _entry(str(e["name"]), int(str(e["kind"])), child=int(str(e.get("child", NOSTREAM))),
+               right=int(str(e.get("right", NOSTREAM))),
+               start=starts[int(str(e["blob"]))] if "blob" in e else END,
+               size=int(str(e.get("size", 0))))
+        for e in entries).ljust(ndir * SECTOR, b"\0")
+    head = MAGIC + bytes(16) + struct.pack("<HHHHH6sIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, bytes(6),
+                                          0, nfat, nfat, 0, MINI_CUTOFF, END, 0, END, 0)
+    difat = struct.pack(f"<{109}I", *(list(range(nfat)) + [FREE] * (109 - nfat)))
+    fat_sectors = struct.pack(f"<{len(fat)}I", *fat)
+    path.write_bytes(head + difat + fat_sectors + directory + data)
+    return path
