@@ -154,10 +154,16 @@ class LLMSummarizer:
             # A long document: the LLM reads its most representative sentences, section by
             # section (the extractive ranking), not every line: a 100-page manual is then
             # one batch of map prompts instead of forty.
-            condensed = condense(doc, MAX_MAP_CHUNKS * self.chunk_budget * 9 // 10, count)
-            self.trace.condensed = (len(chunks), sum(1 for b in condensed.blocks
-                                                     if b.kind is not BlockKind.HEADING))
-            chunks = chunk_document(condensed, self.chunk_budget, count)
+            whole = len(chunks)
+            budget = MAX_MAP_CHUNKS * self.chunk_budget * 9 // 10
+            for _ in range(4):  # section breaks leave chunks part-empty: shrink until it fits
+                condensed = condense(doc, budget, count)
+                chunks = chunk_document(condensed, self.chunk_budget, count)
+                if len(chunks) <= MAX_MAP_CHUNKS:
+                    break
+                budget = budget * MAX_MAP_CHUNKS * 9 // (10 * len(chunks))
+            self.trace.condensed = (whole, sum(1 for b in condensed.blocks
+                                               if b.kind is not BlockKind.HEADING))
         self.trace.chunks = len(chunks)
         if len(chunks) <= 1:
             return self._final(chunks[0].text if chunks else "")
