@@ -21,7 +21,8 @@ EXCLUDED_MODULES = [
     "pymupdf.layout", "pymupdf4llm", "onnxruntime", "networkx",
     # heavy frameworks some optional import paths mention
     "torch", "tensorflow", "transformers", "huggingface_hub", "hf_xet", "IPython",
-    "matplotlib", "pandas", "scipy", "PIL",
+    "matplotlib", "pandas", "scipy",
+    # (Pillow stays: OCR reads image files with it)
     # GUI toolkits and Qt modules the app does not use (it imports QtCore/QtGui/QtWidgets)
     "tkinter", "_tkinter", "PyQt5", "PyQt6",
     "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebEngineQuick",
