@@ -104,16 +104,26 @@ def run_batch(source: Path, out_dir: Path, template: JobConfig,
             rel = path.relative_to(root)
             item = BatchItem(source=str(PurePosixPath(*rel.parts)))
             result.items.append(item)
-            if progress is not None:
-                progress(n / max(len(files), 1), f"{n + 1}/{len(files)}: {rel}")
+            within = _within(progress, n, len(files), f"{n + 1}/{len(files)}: {rel}")
+            within(0.0, "")
             if not supported(path):
                 item.status, item.message = "unsupported", "format not translated"
                 continue
-            _translate_one(path, out_dir / rel.parent, template, shared, item, cancel)
+            _translate_one(path, out_dir / rel.parent, template, shared, item, cancel, within)
         result.report = str(_write_report(result, out_dir))
     log.info("Batch %s: %d translated, %d skipped, %d failed", source.name,
              result.count("translated"), result.count("skipped"), result.count("failed"))
     return result
+
+
+def _within(progress: BatchProgress | None, n: int, total: int,
+            label: str) -> BatchProgress:
+    """The batch's progress while its file ``n`` (of ``total``) goes through the pipeline."""
+    def report(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress((n + min(max(fraction, 0.0), 1.0)) / max(total, 1),
+                     f"{label}: {message}" if message else label)
+    return report
 
 
 def _root(source: Path, tmp: Path) -> Path:
@@ -142,7 +152,7 @@ def output_for(path: Path, folder: Path, config: JobConfig) -> Path:
 
 def _translate_one(path: Path, folder: Path, template: JobConfig,
                    translator_factory: Callable[[Job], Translator], item: BatchItem,
-                   cancel: threading.Event) -> None:
+                   cancel: threading.Event, progress: BatchProgress | None = None) -> None:
     t0 = time.perf_counter()
     try:
         out = output_for(path, folder, template)
@@ -153,7 +163,8 @@ def _translate_one(path: Path, folder: Path, template: JobConfig,
         folder.mkdir(parents=True, exist_ok=True)
         config = JobConfig(**{**template.__dict__, "input": path, "output": out,
                               "overwrite": True})
-        job = run(Job(config=config, cancel=cancel, translator_factory=translator_factory))
+        job = run(Job(config=config, cancel=cancel, translator_factory=translator_factory,
+                      progress=progress))
         item.status = "translated"
         item.fidelity = summary_line(job.fidelity) if job.fidelity else ""
         item.message = "; ".join(job.doc.warnings)

@@ -1,74 +1,99 @@
-"""A dropped ``.zip``: every supported file inside translated into a mirrored folder.
+"""A dropped folder or ``.zip``: every supported file inside translated into a mirrored tree.
 
-The archive runs as one background batch (:func:`app.pipeline.batch.run_batch`: the
-same zip-bomb and path checks as model archives, one engine per source language, a
-summary report), never in the GUI thread.  Its output folder is the settings' output
-folder, else ``NAME.LANG`` beside the archive.
-
-Signals:
-    finished(object): the :class:`~app.pipeline.batch.BatchResult`.
-    failed(object): the exception, for the error presenter.
-    progress(float, str): overall fraction and message.
+The batch (:func:`app.pipeline.batch.run_batch`: the same zip-bomb and path checks as
+model archives, one engine per source language, resumable, one summary report) is one
+row of the job queue, with its progress and its Cancel button.  It takes its turn at the
+queue's :class:`~app.ui.workers.ModelGate` like any job and borrows the queue's loaded
+translators (:class:`~app.ui.workers.TranslatorCache`): a batch never loads a second copy
+of a model beside the queued documents, nor reads while another job reads.  Its output
+folder is the settings' output folder, else ``NAME.LANG`` beside the folder or archive.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from app.ui.qt import QObject, Signal, emit
+from app.pipeline.job import Job
+from app.ui.qt import emit
 from app.ui.settings import AppSettings
-from app.ui.workers import FunctionWorker, start
+from app.ui.workers import PROGRESS_INTERVAL_S, READ_KEY, ModelGate, WorkerSignals, gate_key
+from engines.errors import Cancelled
+from engines.translate.base import Translator
+
+if TYPE_CHECKING:
+    from app.pipeline.batch import BatchResult
 
 log = logging.getLogger(__name__)
 
 
-class ArchiveBatches(QObject):
-    """Runs dropped archives one worker each (see the module docstring)."""
+def is_batch_source(path: Path) -> bool:
+    """A folder, or a ``.zip`` archive: translated whole, as one batch."""
+    path = Path(path)
+    return path.is_dir() or (path.suffix.lower() == ".zip" and path.is_file())
 
-    finished = Signal(object)
-    failed = Signal(object)
-    progress = Signal(float, str)
 
-    def __init__(self, settings: Any, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._settings = settings  # a callable returning the current AppSettings
-        self.cancel = threading.Event()
-        self.running = 0
+def batch_output_dir(settings: AppSettings, source: Path) -> Path:
+    folder = settings.output_dir() or source.parent
+    return folder / f"{source.stem if source.is_file() else source.name}.{settings.target_lang}"
 
-    def output_for(self, archive: Path) -> Path:
-        settings: AppSettings = self._settings()
-        folder = settings.output_dir() or archive.parent
-        return folder / f"{archive.stem}.{settings.target_lang}"
 
-    def start(self, archive: Path) -> Path:
-        settings: AppSettings = self._settings()
-        config = settings.job_config(archive)
-        out_dir = self.output_for(archive)
-        cancel = self.cancel
+class BatchWorker:
+    """Runs one batch in the pool: waits for the model (and the reader) like a job, then
+    translates file after file.  Emits the same signals as
+    :class:`~app.ui.workers.TranslateWorker` (``finished`` with the
+    :class:`~app.pipeline.batch.BatchResult`)."""
 
-        def work(report: Any) -> Any:
-            from app.pipeline.batch import run_batch
-            from app.pipeline.engine_select import translator_factory
+    def __init__(self, job: Job, out_dir: Path, gate: ModelGate, ticket: int,
+                 translator_factory: Callable[[Job], Translator]) -> None:
+        self.job, self.out_dir, self.gate, self.ticket = job, out_dir, gate, ticket
+        self.translator_factory = translator_factory
+        self.signals = WorkerSignals()
+        self.done = threading.Event()
+        self._last_emit = 0.0
 
-            return run_batch(archive, out_dir, config, translator_factory, progress=report,
-                             cancel=cancel)
+    def _report(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last_emit < PROGRESS_INTERVAL_S:
+            return
+        self._last_emit = now
+        emit(self.signals.progress, fraction, message)
 
-        self.running += 1
-        start(FunctionWorker(work), self, self._on_done, self._on_failed,
-              on_progress=self._on_progress)
-        log.info("Archive %s: translating into %s", archive.name, out_dir)
-        return out_dir
+    def run(self) -> None:
+        job, key = self.job, gate_key(self.job)
+        try:
+            emit(self.signals.state, "waiting")
+            # The model first, then the reader: a translating job never holds the reader,
+            # so neither waits on the other.
+            self.gate.enter(key, self.ticket, job.cancel)
+            try:
+                self.gate.enter(READ_KEY, self.ticket, job.cancel)
+                try:
+                    emit(self.signals.state, "translating")
+                    result = self._run()
+                finally:
+                    self.gate.leave(READ_KEY, self.ticket)
+            finally:
+                self.gate.leave(key, self.ticket)
+        except BaseException as exc:
+            if not isinstance(exc, Cancelled):
+                log.info("Batch %s failed: %s", job.config.input.name, exc)
+            emit(self.signals.failed, exc)
+        else:
+            emit(self.signals.finished, result)
+        finally:
+            self.done.set()
 
-    def _on_done(self, result: object) -> None:
-        self.running -= 1
-        emit(self.finished, result)
+    def _run(self) -> BatchResult:
+        # GUI start-up: the batch runner imports every reader and writer (loaded by
+        # preload(), or here on first use).
+        from app.pipeline.batch import run_batch
 
-    def _on_failed(self, exc: object) -> None:
-        self.running -= 1
-        emit(self.failed, exc)
-
-    def _on_progress(self, fraction: float, message: str) -> None:
-        emit(self.progress, fraction, message)
+        source = self.job.config.input
+        log.info("Batch %s: translating into %s", source.name, self.out_dir)
+        return run_batch(source, self.out_dir, self.job.config, self.translator_factory,
+                         progress=self._report, cancel=self.job.cancel)

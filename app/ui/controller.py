@@ -9,10 +9,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import present
 from app.pipeline.job import Job, Stage, run
+from app.ui.archives import BatchWorker
 from app.ui.jobs import JobItem, JobQueueModel, JobState
 from app.ui.labels import DEMO_ENGINES
 from app.ui.qt import QObject, QThreadPool, QTimer, Signal, emit
@@ -27,6 +28,9 @@ from app.ui.workers import (
 )
 from engines.errors import Cancelled, ModelNotFound
 from engines.translate.base import Translator
+
+if TYPE_CHECKING:
+    from app.pipeline.batch import BatchResult
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,8 @@ class JobController(QObject):
         modelMissing(int, str): a job needs a model that is not installed (id, message).
         exported(int, object): job id and the list of written paths.
         exportFailed(int, object): job id and the Presentation.
+        batchFinished(int, object): job id and the
+            :class:`~app.pipeline.batch.BatchResult` of a folder or archive.
         engineUsed(str): the engine or model that served the last job, for the status bar.
     """
 
@@ -71,6 +77,7 @@ class JobController(QObject):
     modelMissing = Signal(int, str)
     exported = Signal(int, object)
     exportFailed = Signal(int, object)
+    batchFinished = Signal(int, object)
     engineUsed = Signal(str)
 
     def __init__(self, settings: Callable[[], AppSettings], parent: QObject | None = None,
@@ -102,7 +109,19 @@ class JobController(QObject):
             ids.append(item.id)
         return ids
 
+    def add_batch(self, source: Path, out_dir: Path, **overrides: Any) -> int:
+        """A folder or ``.zip`` translated into the mirrored ``out_dir``: one queue row."""
+        item = JobItem(id=next(self._ids),
+                       config=self.settings().job_config(Path(source), **overrides),
+                       batch_out=Path(out_dir))
+        self.model.add(item)
+        self._start(item)
+        return item.id
+
     def _start(self, item: JobItem) -> None:
+        if item.batch_out is not None:
+            self._start_batch(item, item.batch_out)
+            return
         job = Job(config=item.config, translator_factory=self.cache.get)
         item.job, item.error, item.outputs = job, None, []
         item.state, item.progress, item.message = JobState.QUEUED, 0.0, ""
@@ -112,6 +131,16 @@ class JobController(QObject):
         jid = item.id
         self.model.changed(jid)
         start(worker, self, self._on_finished, self._on_failed, context=(jid,),
+              pool=self.pool, on_progress=self._on_progress, on_state=self._on_state)
+
+    def _start_batch(self, item: JobItem, out_dir: Path) -> None:
+        job = Job(config=item.config)  # holds the cancel event; each file gets its own job
+        item.job, item.error, item.outputs = job, None, []
+        item.state, item.progress, item.message = JobState.QUEUED, 0.0, ""
+        item.started, item.finished = time.monotonic(), None
+        worker = BatchWorker(job, out_dir, self.gate, item.id, self.cache.get)
+        self.model.changed(item.id)
+        start(worker, self, self._on_batch_done, self._on_failed, context=(item.id,),
               pool=self.pool, on_progress=self._on_progress, on_state=self._on_state)
 
     def cancel(self, job_id: int) -> bool:
@@ -210,6 +239,17 @@ class JobController(QObject):
             emit(self.modelMissing, job_id, str(exc))
         else:
             emit(self.jobFailed, job_id, item.error)
+
+    def _on_batch_done(self, job_id: int, result: BatchResult) -> None:
+        item = self.model.by_id(job_id)
+        item.state, item.progress, item.finished = JobState.EXPORTED, 1.0, time.monotonic()
+        item.outputs = [Path(result.out_dir), Path(result.report)]
+        item.message = self.tr("%1 translated, %2 already done, %3 failed; report: %4") \
+            .replace("%1", str(result.count("translated"))) \
+            .replace("%2", str(result.count("skipped"))) \
+            .replace("%3", str(result.count("failed"))).replace("%4", Path(result.report).name)
+        self.model.changed(job_id)
+        emit(self.batchFinished, job_id, result)
 
     def _on_exported(self, job_id: int, outputs: list[Path]) -> None:
         item = self.model.by_id(job_id)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from app.formats.sniff import SUPPORTED
+from app.ui.archives import is_batch_source
 from app.ui.icons import icon
 from app.ui.qt import (
     QDragEnterEvent,
@@ -48,7 +49,8 @@ class DropZone(QFrame):
     """Accepts files and folders dropped from the file manager, and has an Open… button.
 
     Signals:
-        filesDropped(list): the supported files (folders expanded) and ``.zip`` archives.
+        filesDropped(list): the supported files, folders and ``.zip`` archives (a folder
+            or an archive is translated whole, as one batch).
         openRequested(): the Open… button was clicked.
     """
 
@@ -113,8 +115,8 @@ class DropZone(QFrame):
     def dropEvent(self, event: QDropEvent) -> None:
         self._set_highlight(False)
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        archives = [p for p in paths if p.suffix.lower() == ".zip" and p.is_file()]
-        files = archives + expand_paths(paths)  # an archive runs whole, as one batch
+        batches = [p for p in paths if is_batch_source(p)]  # each runs whole, as one batch
+        files = batches + expand_paths([p for p in paths if p not in batches])
         event.acceptProposedAction()
         if files:
             emit(self.filesDropped, files)

@@ -53,6 +53,7 @@ class JobItem:
     engine_label: str = ""
     demo: bool = False  # the engine is demo quality (the small LLM)
     outputs: list[Path] = field(default_factory=list)
+    batch_out: Path | None = None  # a folder or archive: its mirrored output folder
 
     @property
     def path(self) -> Path:

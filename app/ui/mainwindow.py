@@ -9,7 +9,7 @@ from pathlib import Path
 from app.core.buildinfo import about_text
 from app.core.errors import Presentation
 from app.ui import settings as settings_store
-from app.ui.archives import ArchiveBatches
+from app.ui.archives import batch_output_dir, is_batch_source
 from app.ui.controller import JobController
 from app.ui.dropzone import SUPPORTED_SUFFIXES, DropZone, expand_paths
 from app.ui.errors import show_error
@@ -93,9 +93,6 @@ class MainWindow(QMainWindow):
         apply_model_stores(self.settings.model_stores)
         self.languages = languages or LanguageManager()
         self.controller = controller or JobController(self._settings.get, self)
-        self.archives = ArchiveBatches(self._settings.get, self)
-        self.archives.finished.connect(self._on_archive_finished)
-        self.archives.failed.connect(self._on_archive_failed)
         self.device_text, self.model_text = "", ""
         self._review_job: int | None = None
         self._dialogs: list[QWidget] = []
@@ -250,6 +247,7 @@ class MainWindow(QMainWindow):
         self.models_state.changed.connect(self._on_models_changed)
         c.exported.connect(self._on_exported)
         c.exportFailed.connect(self._on_export_failed)
+        c.batchFinished.connect(self._on_batch_finished)
         c.engineUsed.connect(self._on_engine_used)
         self.target_combo.currentIndexChanged.connect(self._on_options_changed)
         self.source_combo.currentIndexChanged.connect(self._on_options_changed)
@@ -355,14 +353,16 @@ class MainWindow(QMainWindow):
 
     # --- adding documents ------------------------------------------------------------------
     def add_files(self, paths: list[Path]) -> list[int]:
-        archives = [p for p in paths if Path(p).suffix.lower() == ".zip" and Path(p).is_file()]
-        for archive in archives:  # a whole archive: one background batch, mirrored output
-            out = self.archives.start(Path(archive))
+        batches = [Path(p) for p in paths if is_batch_source(Path(p))]
+        ids = []
+        for source in batches:  # a folder or archive: one queue row, mirrored output tree
+            out = batch_output_dir(self.settings, source)
+            ids.append(self.controller.add_batch(source, out))
             self.statusBar().showMessage(self.tr("Translating the archive into %1…")
                                          .replace("%1", str(out)), 5000)
-        files = expand_paths([p for p in paths if p not in archives])
-        if archives and not files:
-            return []
+        files = expand_paths([p for p in paths if Path(p) not in batches])
+        if batches and not files:
+            return ids
         if not files:
             self.statusBar().showMessage(self.tr("No supported document found."), 5000)
             return []
@@ -371,7 +371,7 @@ class MainWindow(QMainWindow):
         if refusal is not None:  # refused now, before reading: no model for the pair
             self._show_missing_model(refusal.gui_message, None, files)
             return []
-        ids = self.controller.add_files(files)
+        ids += self.controller.add_files(files)
         self.statusBar().showMessage(self.tr("%n document(s) added", "", len(ids)), 4000)
         return ids
 
@@ -439,12 +439,9 @@ class MainWindow(QMainWindow):
         self.summary.device, self.summary.threads = self.settings.device, self.settings.threads
         self.summary.set_document(doc, item.config.target_lang, job.translator if job else None)
 
-    def _on_archive_finished(self, result: object) -> None:
+    def _on_batch_finished(self, job_id: int, result: object) -> None:
         self.statusBar().showMessage(self.tr("Archive translated: report in %1")
                                      .replace("%1", str(getattr(result, "report", ""))), 10000)
-
-    def _on_archive_failed(self, exc: object) -> None:
-        show_error(exc, self)  # type: ignore[arg-type]
 
     def _on_job_ready(self, job_id: int) -> None:
         if self._review_job is None:
@@ -612,7 +609,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()
-        self.archives.cancel.set()  # a running archive batch stops at its next file
         self.controller.shutdown(3000)
         super().closeEvent(event)
 

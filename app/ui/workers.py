@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from app.pipeline.job import Job, Stage, run
 from app.ui.qt import QCoreApplication, QObject, QThreadPool, QTimer, Signal, Slot, emit
@@ -149,7 +149,16 @@ def _weak(callback: Callback) -> Callable[[], Callback | None]:
     return lambda: callback
 
 
-def start(worker: FunctionWorker | TranslateWorker, parent: QObject, on_done: Callback,
+class Worker(Protocol):
+    """What :func:`start` runs: a ``run`` for the pool, its signals, and ``done``."""
+
+    signals: WorkerSignals
+    done: threading.Event
+
+    def run(self) -> None: ...
+
+
+def start(worker: Worker, parent: QObject, on_done: Callback,
           on_failed: Callback, *, context: tuple[Any, ...] = (),
           pool: QThreadPool | None = None, on_progress: Callback | None = None,
           on_state: Callback | None = None, on_chunk: Callback | None = None) -> Relay:

@@ -254,6 +254,10 @@
         <source>Translated; review it, then export</source>
         <translation>Traduit ; relisez puis exportez</translation>
     </message>
+    <message>
+        <source>%1 translated, %2 already done, %3 failed; report: %4</source>
+        <translation>%1 traduit(s), %2 déjà fait(s), %3 en échec ; rapport : %4</translation>
+    </message>
 </context>
 <context>
     <name>JobQueueModel</name>

@@ -47,23 +47,3 @@ def test_deck_and_workbook_run_and_export(qtbot, window: MainWindow, tmp_path: P
     assert offered[:2] == ["xlsx", "xlsx-bilingual"]
     assert dialog.path.text().endswith("book.fr.xlsx")
 
-
-def test_dropped_archive_runs_as_one_batch(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import shutil
-
-    from tests.docgen import simple_docx
-    from tests.ui.helpers import SHORT_FR
-
-    folder = tmp_path / "bundle"
-    (folder / "sub").mkdir(parents=True)
-    simple_docx(folder / "memo.docx", SHORT_FR)
-    rich_pptx(folder / "sub" / "deck.pptx")
-    archive = Path(shutil.make_archive(str(tmp_path / "bundle"), "zip", folder))
-    with qtbot.waitSignal(window.archives.finished, timeout=120_000) as done:
-        drop_paths(window.drop, [archive])
-        assert window.controller.model.rowCount() == 0  # not queued document by document
-    result = done.args[0]
-    out = tmp_path / "bundle.en"
-    assert (out / "memo.en.docx").is_file() and (out / "sub" / "deck.en.pptx").is_file()
-    assert result.count("translated") == 2 and Path(result.report).is_file()
-    assert "report" in window.statusBar().currentMessage()

@@ -53,16 +53,19 @@ def test_dropping_docx_files_and_a_folder_runs_every_job(qtbot, window: MainWind
     (folder / "notes.bin").write_bytes(b"ignored")  # not a document format
     drop_paths(window.drop, [a, folder])
     model = window.controller.model
-    assert [model.item(r).path.name for r in range(model.rowCount())] == ["a.docx", "b.docx"]
-    ids = [model.item(r).id for r in range(model.rowCount())]
+    # A folder is one batch row (mirrored into inbox.en: tests/ui/test_batches_gui.py).
+    assert [model.item(r).path.name for r in range(model.rowCount())] == ["inbox", "a.docx"]
+    wait_states(qtbot, window, [model.item(0).id], JobState.EXPORTED)
+    assert (tmp_path / "inbox.en" / "b.en.docx").is_file()
+    ids = [model.item(1).id]
     wait_states(qtbot, window, ids, JobState.READY)
     for jid in ids:
         item = model.by_id(jid)
         assert item.progress == 1.0
         assert item.job is not None and item.job.fidelity is not None
         assert item.job.fidelity["untranslated"] == 0
-    assert model.data(model.index(0, model.STATUS)) == "Ready to review"
-    assert model.data(model.index(0, model.LANGS)) == "fr → en"
+    assert model.data(model.index(1, model.STATUS)) == "Ready to review"
+    assert model.data(model.index(1, model.LANGS)) == "fr → en"
     assert not list(tmp_path.glob("*.en.*")), "review first: nothing is written before export"
 
 
