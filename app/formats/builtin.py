@@ -13,6 +13,7 @@ from app.formats.docx_from_pdf import write_docx_from_pdf
 from app.formats.docx_reader import read_docx
 from app.formats.docx_writer import write_docx
 from app.formats.email_msg import read_eml, write_eml, write_eml_bilingual
+from app.formats.email_pdf import write_eml_bilingual_pdf
 from app.formats.html import read_html, write_html
 from app.formats.legacy import make_legacy_reader
 from app.formats.markdown import read_md, write_md
@@ -73,6 +74,8 @@ register_writer(WriterSpec("txt", ".txt", write_txt, ("txt",), "Translated plain
 register_writer(WriterSpec("md", ".md", write_md, ("md",), "Translated Markdown"))
 register_writer(WriterSpec("html", ".html", write_html, ("html",), "Translated HTML page"))
 register_writer(WriterSpec("eml", ".eml", write_eml, ("eml",), "Translated e-mail message"))
+register_writer(WriterSpec("eml-bilingual-pdf", ".bilingual.pdf", write_eml_bilingual_pdf,
+                           ("eml",), "E-mail with source and translation side by side (PDF)"))
 register_writer(WriterSpec("eml-bilingual", ".bilingual.docx", write_eml_bilingual, ("eml",),
                            "E-mail with source and translation side by side (Word)"))
 register_writer(WriterSpec("xlsx-bilingual", ".bilingual.xlsx", write_xlsx_bilingual, ("xlsx",),

@@ -6,7 +6,8 @@ blocks of each ``text/html`` body (as an HTML page), then the blocks of each att
 whose format the registry reads (Word, PowerPoint, Excel, OpenDocument, PDF, text…),
 their locators prefixed with the attachment's number.  Addresses, dates and every other
 header are kept as they are.  Outputs: the translated message (``eml``) and a bilingual
-Word rendering (``eml-bilingual``: headers, then source and translation side by side).
+Word rendering (``eml-bilingual``: headers, then source and translation side by side), or
+the same as a PDF (``eml-bilingual-pdf``, :mod:`app.formats.email_pdf`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 << 20
 _SAFE_NAME = re.compile(r"[^\w.\- ]+")
-_HEADERS_SHOWN = ("From", "To", "Cc", "Date")
+HEADERS_SHOWN = ("From", "To", "Cc", "Date")
 
 
 def parse_message(path: Path) -> EmailMessage:
@@ -180,7 +181,7 @@ def write_eml_bilingual(doc: Document, out: Path) -> None:
     word = docx.Document()
     word.add_heading(doc.meta.title or doc.meta.source_path.name, level=1)
     table = word.add_table(rows=0, cols=2)
-    for name in _HEADERS_SHOWN:
+    for name in HEADERS_SHOWN:
         if msg.get(name):
             row = table.add_row().cells
             row[0].text, row[1].text = name, str(msg.get(name))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import shutil
 import sys
+import unicodedata
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -104,3 +105,43 @@ def test_cpython_test_messages_round_trip(tmp_path: Path) -> None:
         assert reparsed["From"] == parse(src)["From"]
     assert total > 150
     reopens_in_libreoffice(tmp_path / "msg_02.ja.eml", tmp_path)
+
+
+def test_bilingual_pdf_rendering(tmp_path: Path) -> None:
+    import pymupdf
+
+    src = message(tmp_path)
+    out = tmp_path / "report.fr.bilingual.pdf"
+    job = translate(src, out, output_format="eml-bilingual-pdf")
+    assert_faithful(job)
+    with pymupdf.open(out) as pdf:
+        text = " ".join(" ".join(page.get_text().split()) for page in pdf)
+    assert "martin@example.org" in text and "Tue, 01 Dec 2026 09:30:00 +0100" in text
+    for block in job.doc.blocks:  # every source and its translation, side by side
+        assert " ".join(block.text.split()) in text
+        assert " ".join(block.translation.text.split()) in text
+    assert "Attachments and notes" in text and "photo.png" in text
+
+
+def test_bilingual_pdf_renders_arabic_and_cyrillic(tmp_path: Path) -> None:
+    import pymupdf
+
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "a@example.org", "b@example.org"
+    msg["Subject"] = "Rapport"
+    arabic, russian = "يغادر الموكب المستودع عند الفجر.", "Колонна покидает склад на рассвете."
+    msg.set_content(f"{arabic}\n\n{russian}\n")
+    src = tmp_path / "multi.eml"
+    src.write_bytes(msg.as_bytes())
+    out = tmp_path / "multi.bilingual.pdf"
+    translate(src, out, source_lang="ar", output_format="eml-bilingual-pdf")
+    with pymupdf.open(out) as pdf:
+        text = "".join(page.get_text() for page in pdf)
+        fonts = {f[3] for page in pdf for f in page.get_fonts()}
+    assert "Колонна покидает склад" in text
+    # MuPDF extracts shaped Arabic as presentation forms (NFKC folds them back) and maps
+    # the lam of "ال" to a Latin glyph name: words without that lam are compared.
+    shaped = unicodedata.normalize("NFKC", text)
+    assert "يغادر" in shaped and "مستودع" in shaped and "الفجر"[2:] in shaped
+    assert not any(ch == "\ufffd" for ch in text), "a glyph is missing"
+    assert len(fonts) >= 2, fonts  # the Arabic script needed a font of its own
