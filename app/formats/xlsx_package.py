@@ -28,6 +28,10 @@ RT_OFFICE_DOC = f"{R_NS}/officeDocument"
 RT_SST = f"{R_NS}/sharedStrings"
 RT_SHEET = f"{R_NS}/worksheet"
 RT_COMMENTS = f"{R_NS}/comments"
+RT_THREADED = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
+TC_NS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
+# Data validation texts (input message, error alert) and Excel's length limit for each.
+VALIDATION_TEXTS = (("promptTitle", 32), ("prompt", 255), ("errorTitle", 32), ("error", 225))
 RT_DRAWING = f"{R_NS}/drawing"
 RT_CHART = f"{R_NS}/chart"
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -52,6 +56,7 @@ class Sheet:
     rel_id: str
     comments: str | None = None
     drawings: list[str] = field(default_factory=list)
+    threaded: list[str] = field(default_factory=list)  # threaded comment parts (Excel 365)
 
 
 @dataclass
@@ -85,6 +90,8 @@ class Workbook:
             for target, rt in relationships(zf, rels_name(sheet.part)).values():
                 if rt == RT_COMMENTS and target in names:
                     sheet.comments = target
+                elif rt == RT_THREADED and target in names:
+                    sheet.threaded.append(target)
                 elif rt == RT_DRAWING and target in names:
                     sheet.drawings.append(target)
                     charts.append(target)

@@ -1,10 +1,11 @@
 """Excel ``.xlsx``/``.xlsm`` → :class:`~app.document.Document`.
 
 Blocks, in this order: sheet names, the shared strings (each once, however many cells
-use it), inline-string cells and header/footer texts of each sheet, cell comments, and
-the DrawingML text of drawings and charts (titles, axis titles, data labels, text
-boxes).  Numbers, dates, formulas (and their cached results) and cell types are never
-read as text, so they can never be rewritten.
+use it), inline-string cells, header/footer texts and data-validation messages (input
+message and error alert) of each sheet, cell comments (legacy notes and Excel 365
+threaded comments with their replies), and the DrawingML text of drawings and charts
+(titles, axis titles, data labels, text boxes).  Numbers, dates, formulas (and their
+cached results) and cell types are never read as text, so they can never be rewritten.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from app.formats.sniff import EXCEL, check_package
 from app.formats.textcut import split_points
 from app.formats.xlsx_package import (
     HEADER_FOOTER_TAGS,
+    TC_NS,
+    VALIDATION_TEXTS,
     Workbook,
     iter_elements,
     parser,
@@ -158,6 +161,12 @@ def read_xlsx(path: Path, password: str | None = None, progress: Progress | None
                     if "".join(r.text for r in runs).strip():
                         doc.add_block(BlockKind.COMMENT, runs,
                                       Locator(f"comments:{sheet.index}", (k,)))
+            for part in sheet.threaded:
+                root = etree.fromstring(zf.read(part), parser())
+                for k, el in enumerate(threaded_texts(root)):
+                    if (el.text or "").strip():
+                        doc.add_block(BlockKind.COMMENT, [Run(el.text)],
+                                      Locator(f"threaded:{part}", (k,)))
         for part in wb.charts:
             root = etree.fromstring(zf.read(part), parser())
             for k, p in enumerate(root.iter(A_P)):
@@ -169,6 +178,12 @@ def read_xlsx(path: Path, password: str | None = None, progress: Progress | None
                               Locator(f"drawing-alt:{part}", (k,)))
     log.info("Read %s: %d sheets, %d blocks", path.name, len(wb.sheets), len(doc.blocks))
     return doc
+
+
+def threaded_texts(root: Any) -> list[Any]:
+    """The ``text`` element of each threaded comment and reply, in document order."""
+    return [t for c in root.iter(f"{{{TC_NS}}}threadedComment")
+            for t in c.findall(f"{{{TC_NS}}}text")]
 
 
 def alt_texts(root: Any) -> list[tuple[Any, str]]:
@@ -192,7 +207,8 @@ def _sheet_blocks(fh: Any, index: int, name: str, progress: Progress | None,
                   cancel: threading.Event | None
                   ) -> Iterator[tuple[BlockKind, Locator, list[Run]]]:
     rows = 0
-    for el in iter_elements(fh, (s("c"), s("headerFooter"), s("row"))):
+    validations = 0
+    for el in iter_elements(fh, (s("c"), s("headerFooter"), s("row"), s("dataValidation"))):
         if el.tag == s("row"):
             rows += 1
             if rows % PROGRESS_ROWS == 0:
@@ -200,6 +216,13 @@ def _sheet_blocks(fh: Any, index: int, name: str, progress: Progress | None,
                     raise Cancelled()
                 if progress is not None:
                     progress(0.0, f"Reading sheet {name}: {rows} rows")
+        elif el.tag == s("dataValidation"):
+            for a, (attr, _) in enumerate(VALIDATION_TEXTS):
+                text = el.get(attr) or ""
+                if any(c.isalpha() for c in text):
+                    kind = BlockKind.LABEL if attr.endswith("Title") else BlockKind.PARAGRAPH
+                    yield kind, Locator(f"sheet:{index}:dv", (validations, a)), [Run(text)]
+            validations += 1
         elif el.tag == s("c"):
             if el.get("t") == "inlineStr":
                 inline = el.find(s("is"))

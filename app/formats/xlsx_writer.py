@@ -1,7 +1,8 @@
 """Write a translated Excel workbook: the source package with only its text rewritten.
 
 Two outputs: ``xlsx`` (the same workbook, translated in place: sheet names, shared and
-inline strings, comments, headers/footers, chart and drawing text) and
+inline strings, comments and threaded comments, headers/footers, data-validation
+messages, chart and drawing text) and
 ``xlsx-bilingual`` (the source sheets untouched, each followed by a translated copy of
 its cells).  Formulas that name a renamed sheet follow the new name; nothing else in a
 cell (number, date, formula, type, style) is touched.  Macro projects are dropped.
@@ -31,6 +32,7 @@ from app.formats.xlsx_package import (
     R_NS,
     RT_SHEET,
     S_NS,
+    VALIDATION_TEXTS,
     Sheet,
     Workbook,
     parser,
@@ -48,6 +50,7 @@ from app.formats.xlsx_reader import (
     hf_text,
     open_workbook,
     spreadsheet_style,
+    threaded_texts,
 )
 
 log = logging.getLogger(__name__)
@@ -152,6 +155,8 @@ def _handler(name: str, plan: _Plan) -> Rewrite | None:
     owner = next((sh for sh in wb.sheets if sh.comments == name), None)
     if owner is not None:
         return lambda src, dst: _whole(src, dst, lambda root: _fix_comments(root, owner, plan))
+    if any(name in sh.threaded for sh in wb.sheets):
+        return lambda src, dst: _whole(src, dst, lambda root: _fix_threaded(root, name, plan))
     if name in wb.charts:
         return lambda src, dst: _whole(src, dst, lambda root: _fix_drawing(root, name, plan))
     if name.startswith("xl/pivotCache/") and plan.renames:
@@ -220,12 +225,16 @@ def _set_runs(el: Any, runs: list[Run]) -> None:
 # --- Sheets --------------------------------------------------------------------------
 
 def _sheet_fixer(sheet: Sheet, plan: _Plan) -> Callable[[Any], bool]:
+    validations = [0]  # data validations seen so far (they number the locators)
+
     def fix(el: Any) -> bool:
         if el.tag == s("row"):
             for c in el.iter(s("c")):
                 _fix_cell(c, sheet, plan)
         elif el.tag == s("headerFooter"):
             _fix_header_footer(el, sheet, plan)
+        elif el.tag == s("dataValidations"):
+            validations[0] = _fix_validations(el, sheet, plan, validations[0])
         if plan.renames:
             _rename_formulas(el, plan.renames)
         return True
@@ -261,6 +270,27 @@ def _fix_header_footer(el: Any, sheet: Sheet, plan: _Plan) -> None:
         hf.text = "".join("".join(section) for section in sections)
 
 
+def _fix_validations(el: Any, sheet: Sheet, plan: _Plan, first: int) -> int:
+    """Input messages and error alerts; a text longer than Excel allows is cut there (Excel
+    would refuse the file) and its block flagged."""
+    n = first
+    for dv in el.iter(s("dataValidation")):
+        for a, (attr, limit) in enumerate(VALIDATION_TEXTS):
+            key = f"sheet:{sheet.index}:dv/{n}.{a}"
+            new = plan.translated(key)
+            if new is None:
+                continue
+            if len(new) > limit:
+                new = new[:limit - 1].rstrip() + "…"
+                block = next((b for b in plan.doc.blocks if b.locator.key() == key), None)
+                if block is not None:
+                    block.flags.append(f"overflow: Excel allows {limit} characters in a "
+                                       "data-validation message; the translation was cut")
+            dv.set(attr, new)
+        n += 1
+    return n
+
+
 def _rename_formulas(el: Any, renames: dict[str, str]) -> None:
     nodes = el.iter(s("f")) if el.tag == s("row") else el.iter()  # rows: formulas only
     for node in nodes:
@@ -274,6 +304,8 @@ def _copy_part(sheet: Sheet) -> str:
 
 
 def _copy_fixer(sheet: Sheet, plan: _Plan) -> Callable[[Any], bool]:
+    validations = [0]
+
     def fix(el: Any) -> bool:
         local = etree.QName(el).localname
         if local in _COPY_DROPS:
@@ -289,6 +321,8 @@ def _copy_fixer(sheet: Sheet, plan: _Plan) -> Callable[[Any], bool]:
                 _fix_cell(c, sheet, plan)
         elif el.tag == s("headerFooter"):
             _fix_header_footer(el, sheet, plan)
+        elif el.tag == s("dataValidations"):
+            validations[0] = _fix_validations(el, sheet, plan, validations[0])
         return True
     return fix
 
@@ -348,6 +382,13 @@ def _fix_comments(root: Any, sheet: Sheet, plan: _Plan) -> None:
         runs = plan.runs.get(f"comments:{sheet.index}/{k}")
         if runs is not None:
             _set_runs(text, runs)
+
+
+def _fix_threaded(root: Any, part: str, plan: _Plan) -> None:
+    for k, el in enumerate(threaded_texts(root)):
+        text = plan.translated(f"threaded:{part}/{k}")
+        if text is not None:
+            el.text = text
 
 
 def _fix_drawing(root: Any, part: str, plan: _Plan) -> None:
