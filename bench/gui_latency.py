@@ -222,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop the LLM summary after this long (it streams meanwhile)")
     parser.add_argument("--phases", default="translate,export,pdf-preview,summary")
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--switch-interval", type=float, default=0.0,
+                        help="override the GUI's GIL switch interval (seconds) to compare")
     args = parser.parse_args(argv)
     phases = args.phases.split(",")
     load = os.getloadavg()
@@ -241,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work))
     app = create_app()
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
+    print(f"GIL switch interval {sys.getswitchinterval() * 1000:.0f} ms")
     warm = isolation.warm_up()
     preload()
     warm.result()
