@@ -97,6 +97,9 @@ def test_dropped_folder_mirrored_with_progress_in_the_queue(
     assert "2 translated" in item.message and REPORT_NAME in item.message
     assert any(0.0 < p < 1.0 for p in seen), "the queue row showed no progress in between"
     assert "report" in window.statusBar().currentMessage()
+    window.queue.selectRow(0)  # selecting the finished batch opens no document to review
+    window.show_job(item.id)
+    assert window.review.model.document is None and not window.review.export_button.isEnabled()
 
 
 def test_dropped_archive_waits_for_the_queue_and_shares_its_model(
