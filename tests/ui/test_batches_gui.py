@@ -105,8 +105,12 @@ def test_dropped_folder_mirrored_with_progress_in_the_queue(
 def test_dropped_archive_waits_for_the_queue_and_shares_its_model(
         qtbot, window: MainWindow, loads: list[Job], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     go, entered = threading.Event(), threading.Event()
-    window.controller.cache.factory = lambda job: (loads.append(job),
-                                                   HeldTranslator(go, entered))[1]
+
+    def held(job: Job) -> Translator:
+        loads.append(job)
+        return HeldTranslator(go, entered)
+
+    window.controller.cache.factory = held
     folder = bundle(tmp_path / "bundle", french_only=True)  # the document's language pair
     archive = Path(shutil.make_archive(str(tmp_path / "bundle"), "zip", folder))
     doc = simple_docx(tmp_path / "a.docx", SHORT_FR)
