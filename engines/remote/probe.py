@@ -37,7 +37,7 @@ def probe(server: ServerConfig, timeout: float = 5.0) -> ServerState:
                                 connect_timeout=min(server.connect_timeout, timeout))
     state = ServerState(server.name, server.kind, server.url)
     try:
-        client = ServerClient(quick, bearer=server.kind == "openai")
+        client = ServerClient(quick, bearer=server.kind == "openai", bounded=False)
     except EngineError as exc:
         state.error = str(exc)
         return state

@@ -209,7 +209,7 @@ def test_two_slots_are_used_at_once(llama_server: RunningServer, tmp_path: Path)
     llm = OpenAIEngine(config(llama_server, tmp_path, max_concurrency=2))
     busy: list[int] = []
     stop = threading.Event()
-    probe = ServerClient(config(llama_server, tmp_path))
+    probe = ServerClient(config(llama_server, tmp_path), bounded=False)
     root = llama_server.url.removesuffix("/v1")
 
     def watch() -> None:
