@@ -4,7 +4,7 @@ Measured here (``bench/ocr.py``): the ``tesseract`` command with one thread per 
 (``OMP_THREAD_LIMIT=1``) reads a 300-dpi French page in about 2 s, faster than PyMuPDF's
 built-in OCR (``Page.get_textpage_ocr``, 2.5 s, which also gives no confidence), and its
 TSV output carries each word's box and confidence.  So the OCR child processes
-(:mod:`app.formats.ocr_worker`) feed it pages as PGM on stdin and parse the TSV.
+(:mod:`app.formats.ocr_worker`) feed it pages as PNG on stdin and parse the TSV.
 
 Language data (``*.traineddata``) is found, in this order, in ``PASSERELLE_TESSDATA``, the
 folder set in the settings (passed as ``tessdata``), ``TESSDATA_PREFIX``, the bundle's own
@@ -147,7 +147,7 @@ class Tesseract:
         return cls(binary, tessdata, **kwargs)  # type: ignore[arg-type]
 
     def run(self, image: bytes, args: Sequence[str]) -> str:
-        """Run ``tesseract stdin stdout ARGS`` on ``image`` (PGM/PNG bytes); its stdout."""
+        """Run ``tesseract stdin stdout ARGS`` on ``image`` (PNG bytes); its stdout."""
         env = dict(os.environ, OMP_THREAD_LIMIT="1", TESSDATA_PREFIX=str(self.tessdata))
         cmd = [self.binary, "stdin", "stdout", "--tessdata-dir", str(self.tessdata), *args]
         try:

