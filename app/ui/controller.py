@@ -91,12 +91,21 @@ class JobController(QObject):
         self.pool.setMaxThreadCount(max(2, max_threads))
         self.gate = ModelGate()
         self.cache = TranslatorCache(factory or _default_factory)
-        self.stages = stages if stages is not None else _default_stages()
+        # The pipeline's stages import every reader and writer (PyMuPDF, lxml, numpy…,
+        # 0.6-2 s): imported on the first job, after the window shows (preload() has
+        # usually imported them by then, in its thread), not while the window is built.
+        self._stages = stages
         self._ids = itertools.count(1)
         self._eta_timer = QTimer(self)
         self._eta_timer.setInterval(1000)
         self._eta_timer.timeout.connect(self._on_eta_tick)
         self._eta_timer.start()
+
+    @property
+    def stages(self) -> list[Stage]:
+        if self._stages is None:
+            self._stages = _default_stages()
+        return self._stages
 
     # --- adding and running -------------------------------------------------------------
     def add_files(self, paths: Iterable[Path], **overrides: Any) -> list[int]:
