@@ -108,7 +108,8 @@ def bench_libretranslate(s, tmp: Path, pages: int) -> list[str]:  # type: ignore
     local_s = time.perf_counter() - t0
     assert all(r.ok for r in results)
     local_ppm = real_pages / local_s * 60
-    lines.append(f"local CTranslate2 (2 threads): {local_s:.1f} s, {local_ppm:.1f} pages/min")
+    lines.append(f"local CTranslate2 (2 threads, beam {local.options.beam_size}): "
+                 f"{local_s:.1f} s, {local_ppm:.1f} pages/min")
     port, key = s.free_port(), "bench-key"
     argv, env = s.libretranslate_command(p, port, key, tmp / "lt", threads=2)
     proc = subprocess.Popen(argv, env=env, stdout=(tmp / "lt.log").open("wb"),
