@@ -29,7 +29,7 @@ import logging
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,7 +43,7 @@ KINDS = ("openai", "libretranslate")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _FIELDS = {"kind", "url", "model", "api_key_file", "api_key_keyring", "ca_bundle", "timeout",
            "connect_timeout", "max_concurrency", "retries", "backoff", "max_backoff",
-           "batch_size", "context_length", "insecure_http", "label", "demo"}
+           "batch_size", "context_length", "insecure_http", "demo"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,6 @@ class ServerConfig:
     batch_size: int = 16  # LibreTranslate: sentences per request
     context_length: int = 4096  # OpenAI: the model's context window (tokens)
     insecure_http: bool = False  # plain http to a non-loopback host must be asked for
-    label: str = ""
     demo: bool = False  # a demo-quality model: outputs carry the DEMO badge
     origin: str = ""
 
@@ -158,7 +157,7 @@ def parse_server(name: str, entry: dict[str, Any], origin: str = "") -> ServerCo
                             ("batch_size", int, 1), ("context_length", int, 256)):
         if key in entry:
             kwargs[key] = _number(name, key, entry[key], kind_, low)
-    for key in ("model", "api_key_file", "api_key_keyring", "ca_bundle", "label"):
+    for key in ("model", "api_key_file", "api_key_keyring", "ca_bundle"):
         if key in entry:
             kwargs[key] = str(entry[key])
     if kwargs.get("ca_bundle") and not Path(kwargs["ca_bundle"]).is_file():
@@ -209,6 +208,3 @@ def allow_pairs(servers: Iterable[ServerConfig]) -> list[tuple[str, int]]:
     """The ``(host, port)`` pairs the offline guard must allow (loopback is always allowed)."""
     return sorted({s.pair for s in servers if not is_loopback(s.host)})
 
-
-def with_overrides(server: ServerConfig, **changes: Any) -> ServerConfig:
-    return replace(server, **changes)
