@@ -3,6 +3,8 @@
 
 The main window runs offscreen with the real pipeline in its workers, through phases:
 
+0. ``startup``: the heavy imports (``preload``) and the device and model probes, which
+   run once the window is shown (as ``run_gui`` does);
 1. ``translate``: a CTranslate2 model load and a translation with the real lohelp model
    (``../shared/models/fr-en-lohelp-small``, or ``--model``; the toy model without it) of
    a DOCX of LibreOffice-help paragraphs: read, detect, translate, verify;
@@ -29,6 +31,7 @@ import argparse
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -247,15 +250,21 @@ def main(argv: list[str] | None = None) -> int:
         sys.setswitchinterval(args.switch_interval)
     print(f"GIL switch interval {sys.getswitchinterval() * 1000:.0f} ms")
     warm = isolation.warm_up()
-    preload()
-    warm.result()
     window = MainWindow(AppSettings(target_lang="en", engine="auto"), LanguageManager())
     window.resize(1280, 800)
     window.show()
     sampler = StallSampler()
     sampler.install()
+    sampler.set_phase("startup")  # as run_gui: the heavy imports follow the first window
+    loading = threading.Thread(target=preload, name="preload", daemon=True)
+    t0 = time.perf_counter()
+    loading.start()
+    wait_until(lambda: not loading.is_alive() and bool(window.device_text)
+               and window.models_state.summary is not None, 120, "the start-up work")
+    print(f"startup: preload imports, device and model probes {time.perf_counter() - t0:.1f} "
+          f"s after the window showed")
+    warm.result()
     sampler.set_phase("idle")
-    wait_until(lambda: bool(window.device_text), 60, "the device probe")
     model = args.model or str(LOHELP if (LOHELP / "model.bin").is_file() else TOY_MODEL)
     jid = None
     if "translate" in phases:
