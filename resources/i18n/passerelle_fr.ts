@@ -47,6 +47,14 @@
         <translation>LLM (qualité démo)</translation>
     </message>
     <message>
+        <source>Intranet LLM server %1</source>
+        <translation>Serveur LLM intranet %1</translation>
+    </message>
+    <message>
+        <source>Intranet LibreTranslate %1</source>
+        <translation>LibreTranslate intranet %1</translation>
+    </message>
+    <message>
         <source> (demo quality)</source>
         <translation> (qualité démo)</translation>
     </message>
@@ -226,6 +234,37 @@
     </message>
 </context>
 <context>
+    <name>FirstRunPanel</name>
+    <message>
+        <source>No translation model is installed yet</source>
+        <translation>Aucun modèle de traduction n&apos;est encore installé</translation>
+    </message>
+    <message>
+        <source>Passerelle translates with models installed on this computer; nothing is sent over the network. Import the models your IT team gave you, from a folder or a USB drive (.argosmodel, .gguf or model folders): each file is verified before use. Meanwhile you can try the window with the pseudo preview, or with the demo LLM when one is installed.</source>
+        <translation>Passerelle traduit avec des modèles installés sur cet ordinateur ; rien n&apos;est envoyé sur le réseau. Importez les modèles fournis par votre service informatique, depuis un dossier ou une clé USB (.argosmodel, .gguf ou dossiers de modèle) : chaque fichier est vérifié avant usage. En attendant, vous pouvez essayer la fenêtre avec l&apos;aperçu pseudo, ou avec le LLM de démonstration s&apos;il est installé.</translation>
+    </message>
+    <message>
+        <source>Import models from a folder or USB drive…</source>
+        <translation>Importer des modèles depuis un dossier ou une clé USB…</translation>
+    </message>
+    <message>
+        <source>Import models</source>
+        <translation>Importer des modèles</translation>
+    </message>
+    <message>
+        <source>Try: %1</source>
+        <translation>Essayer : %1</translation>
+    </message>
+    <message>
+        <source>Accented fake text in the real layout: no real translation.</source>
+        <translation>Faux texte accentué dans la vraie mise en page : aucune vraie traduction.</translation>
+    </message>
+    <message>
+        <source>A small language model, for trying the tool only: translations are poor.</source>
+        <translation>Un petit modèle de langue, seulement pour essayer l&apos;outil : les traductions sont médiocres.</translation>
+    </message>
+</context>
+<context>
     <name>Formats</name>
     <message>
         <source>Word document (DOCX)</source>
@@ -242,6 +281,75 @@
     <message>
         <source>Report</source>
         <translation>Rapport</translation>
+    </message>
+</context>
+<context>
+    <name>ImportListModel</name>
+    <message>
+        <source>File</source>
+        <translation>Fichier</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Taille</translation>
+    </message>
+    <message>
+        <source>Progress and verification</source>
+        <translation>Progression et vérification</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>En attente</translation>
+    </message>
+    <message>
+        <source>Verified (SHA-256): %1</source>
+        <translation>Vérifié (SHA-256) : %1</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>Échec : %1</translation>
+    </message>
+</context>
+<context>
+    <name>ImportModelsDialog</name>
+    <message>
+        <source>Close</source>
+        <translation>Fermer</translation>
+    </message>
+    <message>
+        <source>Import models</source>
+        <translation>Importer des modèles</translation>
+    </message>
+    <message>
+        <source>Models found</source>
+        <translation>Modèles trouvés</translation>
+    </message>
+    <message>
+        <source>Looking for models in %1…</source>
+        <translation>Recherche de modèles dans %1…</translation>
+    </message>
+    <message>
+        <source>No model found in %1. Models are .argosmodel or .gguf files, or folders holding a model.bin file.</source>
+        <translation>Aucun modèle trouvé dans %1. Les modèles sont des fichiers .argosmodel ou .gguf, ou des dossiers contenant un fichier model.bin.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n model(s) found; importing and verifying each.</source>
+        <translation>
+            <numerusform>%n modèle(s) trouvé(s) ; import et vérification de chacun.</numerusform>
+            <numerusform>%n modèle(s) trouvé(s) ; import et vérification de chacun.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Done: %1 imported, %2 failed.</source>
+        <translation>Terminé : %1 importé(s), %2 en échec.</translation>
+    </message>
+    <message>
+        <source>%1, %2 files match</source>
+        <translation>%1, %2 fichiers conformes</translation>
     </message>
 </context>
 <context>
@@ -424,6 +532,10 @@
         <translation>Modèles…</translation>
     </message>
     <message>
+        <source>Import models…</source>
+        <translation>Importer des modèles…</translation>
+    </message>
+    <message>
         <source>Settings…</source>
         <translation>Paramètres…</translation>
     </message>
@@ -551,6 +663,10 @@
         <translation>Exporté : %1</translation>
     </message>
     <message>
+        <source>Import models from a folder or a USB drive</source>
+        <translation>Importer des modèles depuis un dossier ou une clé USB</translation>
+    </message>
+    <message>
         <source>About Passerelle</source>
         <translation>À propos de Passerelle</translation>
     </message>
@@ -562,20 +678,16 @@
         <translation>Modèle de traduction nécessaire</translation>
     </message>
     <message>
-        <source>Import the model with the model manager, or preview the layout with the pseudo engine (accented fake text, no real translation).</source>
-        <translation>Importez le modèle avec le gestionnaire de modèles, ou prévisualisez la mise en page avec le pseudo-moteur (faux texte accentué, sans vraie traduction).</translation>
+        <source>Import the model from a folder or a USB drive, or preview the layout with the pseudo engine (accented fake text, no real translation).</source>
+        <translation>Importez le modèle depuis un dossier ou une clé USB, ou prévisualisez la mise en page avec le moteur pseudo (faux texte accentué, aucune vraie traduction).</translation>
     </message>
     <message>
-        <source>Open the model manager</source>
-        <translation>Ouvrir le gestionnaire de modèles</translation>
+        <source>Import models…</source>
+        <translation>Importer des modèles…</translation>
     </message>
     <message>
-        <source>Use the LLM (demo quality)</source>
-        <translation>Utiliser le LLM (qualité démo)</translation>
-    </message>
-    <message>
-        <source>Pseudo preview</source>
-        <translation>Pseudo-aperçu</translation>
+        <source>Use %1</source>
+        <translation>Utiliser %1</translation>
     </message>
 </context>
 <context>
@@ -847,6 +959,64 @@
     </message>
 </context>
 <context>
+    <name>ServerStateModel</name>
+    <message>
+        <source>Server</source>
+        <translation>Serveur</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>Modèles</translation>
+    </message>
+    <message>
+        <source>Latency</source>
+        <translation>Latence</translation>
+    </message>
+    <message>
+        <source>Reachable</source>
+        <translation>Joignable</translation>
+    </message>
+    <message>
+        <source>Unreachable</source>
+        <translation>Injoignable</translation>
+    </message>
+</context>
+<context>
+    <name>ServersPanel</name>
+    <message>
+        <source>Intranet servers</source>
+        <translation>Serveurs intranet</translation>
+    </message>
+    <message>
+        <source>Check servers</source>
+        <translation>Vérifier les serveurs</translation>
+    </message>
+    <message>
+        <source>No intranet server is declared (%1, %2).</source>
+        <translation>Aucun serveur intranet n&apos;est déclaré (%1, %2).</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Vérification…</translation>
+    </message>
+    <message>
+        <source>Unreachable: %1</source>
+        <translation>Injoignable : %1</translation>
+    </message>
+    <message>
+        <source>All servers answer.</source>
+        <translation>Tous les serveurs répondent.</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -865,10 +1035,6 @@
         <translation>Carte graphique (CUDA)</translation>
     </message>
     <message>
-        <source>All cores</source>
-        <translation>Tous les cœurs</translation>
-    </message>
-    <message>
         <source>One folder per line (shared, read-only stores)</source>
         <translation>Un dossier par ligne (magasins partagés, en lecture seule)</translation>
     </message>
@@ -879,6 +1045,14 @@
     <message>
         <source>e.g. DIFFUSION RESTREINTE</source>
         <translation>p. ex. DIFFUSION RESTREINTE</translation>
+    </message>
+    <message>
+        <source>Found automatically</source>
+        <translation>Trouvé automatiquement</translation>
+    </message>
+    <message>
+        <source>Read scans again even when they carry a text layer</source>
+        <translation>Relire les numérisations même si elles ont une couche de texte</translation>
     </message>
     <message>
         <source>Follow the system</source>
@@ -895,6 +1069,14 @@
     <message>
         <source>Threads:</source>
         <translation>Fils d&apos;exécution :</translation>
+    </message>
+    <message>
+        <source>Beam size:</source>
+        <translation>Taille du faisceau :</translation>
+    </message>
+    <message>
+        <source>Locked settings are pinned for the whole unit by your IT team (%1).</source>
+        <translation>Les réglages verrouillés sont fixés pour toute l&apos;unité par votre service informatique (%1).</translation>
     </message>
     <message>
         <source>Model stores:</source>
@@ -917,6 +1099,14 @@
         <translation>Mention de classification :</translation>
     </message>
     <message>
+        <source>OCR language data:</source>
+        <translation>Données de langue OCR :</translation>
+    </message>
+    <message>
+        <source>OCR:</source>
+        <translation>OCR :</translation>
+    </message>
+    <message>
         <source>Interface language:</source>
         <translation>Langue de l&apos;interface :</translation>
     </message>
@@ -927,6 +1117,10 @@
     <message>
         <source>Threads</source>
         <translation>Fils d&apos;exécution</translation>
+    </message>
+    <message>
+        <source>Beam size</source>
+        <translation>Taille du faisceau</translation>
     </message>
     <message>
         <source>Model stores</source>
@@ -949,6 +1143,14 @@
         <translation>Mention de classification</translation>
     </message>
     <message>
+        <source>OCR language data folder</source>
+        <translation>Dossier des données de langue OCR</translation>
+    </message>
+    <message>
+        <source>Redo OCR</source>
+        <translation>Refaire l&apos;OCR</translation>
+    </message>
+    <message>
         <source>Interface language</source>
         <translation>Langue de l&apos;interface</translation>
     </message>
@@ -957,12 +1159,24 @@
         <translation>Parcourir…</translation>
     </message>
     <message>
+        <source>Choose the tessdata folder</source>
+        <translation>Choisir le dossier tessdata</translation>
+    </message>
+    <message>
         <source>Choose a folder</source>
         <translation>Choisir un dossier</translation>
     </message>
     <message>
         <source>Choose a glossary</source>
         <translation>Choisir un glossaire</translation>
+    </message>
+    <message>
+        <source>Measured default</source>
+        <translation>Valeur mesurée par défaut</translation>
+    </message>
+    <message>
+        <source>Pinned by your IT team in %1</source>
+        <translation>Fixé par votre service informatique dans %1</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
@@ -1008,6 +1222,14 @@
         <translation>Liste à puces</translation>
     </message>
     <message>
+        <source>The source, then translated</source>
+        <translation>La source, puis traduit</translation>
+    </message>
+    <message>
+        <source>The translation</source>
+        <translation>La traduction</translation>
+    </message>
+    <message>
         <source>Language:</source>
         <translation>Langue :</translation>
     </message>
@@ -1022,6 +1244,10 @@
     <message>
         <source>Engine:</source>
         <translation>Moteur :</translation>
+    </message>
+    <message>
+        <source>Summarize:</source>
+        <translation>Résumer :</translation>
     </message>
     <message>
         <source>Summary language</source>
@@ -1040,6 +1266,10 @@
         <translation>Moteur de résumé</translation>
     </message>
     <message>
+        <source>Summarize the source document or its translation</source>
+        <translation>Résumer le document source ou sa traduction</translation>
+    </message>
+    <message>
         <source>Summarize</source>
         <translation>Résumer</translation>
     </message>
@@ -1056,8 +1286,8 @@
         <translation>Faits essentiels</translation>
     </message>
     <message>
-        <source>Numbers not found in the source (check them)</source>
-        <translation>Nombres absents de la source (à vérifier)</translation>
+        <source>Not found in the source: numbers, names, links, units (check them)</source>
+        <translation>Absents de la source : nombres, noms, liens, unités (à vérifier)</translation>
     </message>
     <message>
         <source>Summaries are unavailable: %1</source>
