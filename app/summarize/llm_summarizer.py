@@ -167,7 +167,11 @@ class LLMSummarizer:
         self.trace.chunks = len(chunks)
         if len(chunks) <= 1:
             return self._final(chunks[0].text if chunks else "")
-        partial_max = max(96, min(256, self.chunk_budget // max(2, len(chunks))))
+        # The partial summaries together: about twice the final summary's length (the
+        # map's decoding is most of the time; the final prompt stays short for a quick
+        # first token).
+        partial_max = max(96, min(256, self.chunk_budget // max(2, len(chunks)),
+                                  2 * self.opts.max_new_tokens // len(chunks)))
         partials = _titled(chunks, self._map(chunks, partial_max))
         while True:
             joined = "\n\n".join(p for p in partials if p)
