@@ -6,6 +6,8 @@ images or other inline objects (DOCX, DrawingML, OpenDocument).
 
 from __future__ import annotations
 
+import re
+
 from app.document import Block, Run, Style
 
 
@@ -32,7 +34,9 @@ def split_points(source: str, offsets: list[int], target: str) -> list[int]:
     """Where to cut ``target`` for each cut ``offset`` of ``source``: at the same
     relative place, moved to a word boundary (preferably after punctuation when the
     source cut follows punctuation, as a note mark after a sentence), never backwards."""
-    bounds = [i for i, c in enumerate(target) if c.isspace()] + [len(target)]
+    if not offsets:  # no inline object: nothing to cut (most paragraphs)
+        return []
+    bounds = [m.start() for m in _SPACE.finditer(target)] + [len(target)]
     cuts: list[int] = []
     for offset in offsets:
         if offset >= len(source.rstrip()):
@@ -52,6 +56,7 @@ def split_points(source: str, offsets: list[int], target: str) -> list[int]:
 
 
 _PUNCT = set(".!?;:…»)]\"”。！？")
+_SPACE = re.compile(r"\s")
 
 
 def cut_runs(new_runs: list[Run], cuts: list[int]) -> list[list[Run]]:
