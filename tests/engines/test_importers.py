@@ -125,8 +125,9 @@ def test_published_sha256sums_are_checked(store: ModelStore, gen: Path, tmp_path
 def test_opus_mt_folder_languages_from_name_or_options(store: ModelStore, gen: Path) -> None:
     plain = modelgen.plain_folder(gen / "my_model")
     assert detect_source(plain) == "ct2-opus-mt"
-    with pytest.raises(ModelFormatError, match="pass --src and --tgt"):
+    with pytest.raises(ModelFormatError, match="Cannot tell the languages of my_model") as info:
         import_model(store, plain)
+    assert info.value.hints == ("name_languages",)  # worded for the window and the terminal
     manifest = _only(import_model(store, plain, ImportOptions(src="en", tgt="fr")))
     assert manifest.pairs == [("en", "fr")] and manifest.id == "my_model"
     assert _translator(store, "my_model").translate_batch(["hello"], "en", "fr") == [
