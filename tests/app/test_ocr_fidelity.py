@@ -15,7 +15,7 @@ from PIL import ImageFilter
 from app.document import TranslationStatus
 from app.formats.ocr_engine import Word
 from app.formats.ocr_reader import OcrOptions, read_pdf_ocr
-from app.formats.ocr_worker import suspect_number
+from app.formats.ocr_worker import repair_digits, suspect_number
 from app.pipeline.fidelity import READING_KINDS, check
 from tests.app.test_ocr import image_pdf, pytestmark, raster, typeset
 
@@ -59,3 +59,34 @@ def test_suspect_number_rules() -> None:
     assert suspect_number(word("4850", conf=70.0))
     assert not suspect_number(word("4850")) and not suspect_number(word("2024-117,"))
     assert not suspect_number(word("Oui")) and not suspect_number(word("commission"))
+
+
+def _line(*texts: str, conf: float = 90.0) -> list[Word]:
+    return [Word(t, (10 * i, 0, 10 * i + 8, 10), conf, 1, 1, 1) for i, t in enumerate(texts)]
+
+
+def test_repair_digits_undoes_known_misreadings_and_keeps_them_flagged() -> None:
+    """Real Tesseract misreadings (bench pages): footnote marks ``[4]`` read ``[41`` or
+    ``[4|``, monospace zeros read ``©`` before a lowercase word."""
+    got = repair_digits(_line("[41", "Une", "option"))
+    assert got[0].text == "[4]" and suspect_number(got[0])
+    assert repair_digits(_line("courtes[4|."))[0].text != "courtes[4]."  # mark not at start
+    assert repair_digits(_line("[4|.", "Purger"))[0].text == "[4]."
+    got = repair_digits(_line("©", "paquets", "mis", "à", "jour,", "2", "nouveaux,", "©",
+                              "à", "enlever"))
+    assert [w.text for w in got][::7] == ["0", "0"] and all(suspect_number(w) for w in got[::7])
+
+
+def test_repair_digits_leaves_real_text_alone() -> None:
+    """The other direction: brackets closed later, citations, copyright signs, letters."""
+    for line in (("[41,", "50]"), ("[12]", "and"), ("[2021]",), ("©", "2005", "Debian"),
+                 ("©", "Debian"), ("©",), ("Oui", "O", "temps"), ("voir", "[1]", "et", "[11]"),
+                 ("[41",)):
+        words = _line(*line)
+        want = [w.text for w in words]
+        if line == ("[41",):  # alone on its line, it is a mark: the only rewrite here
+            want = ["[4]"]
+        assert [w.text for w in repair_digits(words)] == want, line
+    other_line = [Word("[41", (0, 0, 8, 10), 90.0, 1, 1, 1), Word("50]", (0, 20, 8, 30), 90.0,
+                                                                  1, 1, 2)]
+    assert repair_digits(other_line)[0].text == "[4]"  # a bracket on another line does not count
