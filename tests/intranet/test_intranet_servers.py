@@ -91,8 +91,11 @@ def test_libretranslate_faults_through_the_proxy(lt_server: RunningServer, tmp_p
                                               timeout=1, max_concurrency=1))
         assert nmt.translate_batch(LOHELP, "fr", "en") == reference
         faults = [f for _, path, f in proxy.seen if path == "/translate"]
-        assert faults == ["500", "429", "malformed", "stall", "pass"]
-        assert nmt.client.stats.retries == 4
+        # Each fault was met once and retried; on a loaded machine an ordinary answer may
+        # also miss the 1-s timeout and be retried (more "pass" entries, never fewer).
+        assert faults[:4] == ["500", "429", "malformed", "stall"]
+        assert faults[4:] and set(faults[4:]) == {"pass"}
+        assert nmt.client.stats.retries >= 4
 
 
 def test_interrupted_job_resumes_from_the_translation_memory(lt_server: RunningServer,
@@ -194,7 +197,8 @@ def test_llm_faults_through_the_proxy(llama_server: RunningServer, tmp_path: Pat
             assert llm.models() == ["smollm2-135m-instruct"]
         else:
             assert llm.generate_many([ASK], opts) == reference
-        assert [f for _, p, f in proxy.seen if where in p] == [name, "pass"]
+        met = [f for _, p, f in proxy.seen if where in p]
+        assert met[0] == name and met[1:] and set(met[1:]) == {"pass"}
 
 
 def test_redirect_from_the_llm_server_is_refused(llama_server: RunningServer,
