@@ -41,6 +41,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (timeout, cancel) breaks the pipe: expected here."""
+
 
 class _Base:
     """Start/stop a ThreadingHTTPServer on 127.0.0.1 in a thread."""
