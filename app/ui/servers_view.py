@@ -9,14 +9,42 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.core.servers import configured_servers, unit_servers_file, user_servers_file
-from app.ui.qt import QHBoxLayout, QLabel, QPushButton, Qt, QTableView, QVBoxLayout, QWidget
+from app.core.output import write_atomic
+from app.core.servers import (
+    allow_list,
+    configured_servers,
+    unit_servers_file,
+    user_servers_file,
+)
+from app.ui.qt import (
+    QDesktopServices,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    Qt,
+    QTableView,
+    QUrl,
+    QVBoxLayout,
+    QWidget,
+)
 from app.ui.table_model import Index, RowTableModel
 from app.ui.workers import FunctionWorker, start
+from engines import offline
 from engines.remote.errors import ServerConfigError
 from engines.remote.probe import ServerState, probe
 
 log = logging.getLogger(__name__)
+
+USER_TEMPLATE = """\
+# Your own intranet servers (the unit-wide file, if any, wins for a same name).
+# Format: README "Intranet servers". API keys never go here: api_key_file or api_key_keyring.
+#
+# [servers.my-llm]
+# kind = "openai"
+# url = "https://llm.intranet.example:8443/v1"
+# api_key_keyring = "passerelle/my-llm"
+# max_concurrency = 2
+"""
 
 
 def check_all(report: Any = None) -> list[ServerState]:
@@ -77,8 +105,11 @@ class ServersPanel(QWidget):
         self.message.setWordWrap(True)
         self.check_button = QPushButton()
         self.check_button.clicked.connect(self._on_check_clicked)
+        self.edit_button = QPushButton()
+        self.edit_button.clicked.connect(self._on_edit_clicked)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.edit_button)
         top.addWidget(self.check_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -92,6 +123,9 @@ class ServersPanel(QWidget):
     def retranslate(self) -> None:
         self.title.setText(self.tr("Intranet servers"))
         self.check_button.setText(self.tr("Check servers"))
+        self.edit_button.setText(self.tr("My servers…"))
+        self.edit_button.setToolTip(self.tr("Open your own servers file (%1)")
+                                    .replace("%1", str(user_servers_file())))
         self.view.setAccessibleName(self.tr("Intranet servers"))
         self.model.retranslate()
 
@@ -109,9 +143,21 @@ class ServersPanel(QWidget):
                                  .replace("%2", str(user_servers_file())))
         self.check_button.setEnabled(bool(servers))
 
+    def edit_user_file(self) -> None:
+        """Open the user's servers file in the system editor (created from a template)."""
+        path = user_servers_file()
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, lambda tmp: tmp.write_text(USER_TEMPLATE, encoding="utf-8"))
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
     def check(self) -> None:
+        """Re-read the servers files (the offline guard follows them), then probe."""
         if self.busy:
             return
+        if offline.is_installed():  # the application's guard: follow the files
+            offline.install(allow_list())
+        self.list_declared()
         self.busy = True
         self.check_button.setEnabled(False)
         self.message.setText(self.tr("Checking…"))
@@ -119,6 +165,9 @@ class ServersPanel(QWidget):
 
     def _on_check_clicked(self) -> None:
         self.check()
+
+    def _on_edit_clicked(self) -> None:
+        self.edit_user_file()
 
     def _on_checked(self, states: list[ServerState]) -> None:
         self.busy = False

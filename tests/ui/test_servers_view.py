@@ -66,3 +66,20 @@ def test_gui_summary_on_a_server_is_labelled(declared: FakeUpstream, tmp_path: P
                             threading.Event())
     assert out.server.startswith(f"Made on the intranet server llm ({declared.url}/v1)")
     assert "".join(shown).strip().startswith("Answer to:")  # streamed from the server
+
+
+def test_my_servers_opens_a_template_that_declares_nothing(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.ui import servers_view
+    from engines.remote.config import parse_servers
+
+    monkeypatch.setenv("PASSERELLE_SERVERS_FILE", str(tmp_path / "unit.toml"))
+    opened: list[str] = []
+    monkeypatch.setattr(servers_view.QDesktopServices, "openUrl",
+                        lambda url: opened.append(url.toLocalFile()))
+    panel = servers_view.ServersPanel()
+    qtbot.addWidget(panel)
+    panel.edit_button.click()
+    assert opened == [str(user_servers_file())]
+    assert parse_servers(user_servers_file().read_text()) == {}
+    assert not panel.check_button.isEnabled()  # nothing declared yet
