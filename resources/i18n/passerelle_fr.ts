@@ -1000,6 +1000,14 @@
         <translation>Vérifier les serveurs</translation>
     </message>
     <message>
+        <source>My servers…</source>
+        <translation>Mes serveurs…</translation>
+    </message>
+    <message>
+        <source>Open your own servers file (%1)</source>
+        <translation>Ouvrir votre propre fichier de serveurs (%1)</translation>
+    </message>
+    <message>
         <source>No intranet server is declared (%1, %2).</source>
         <translation>Aucun serveur intranet n&apos;est déclaré (%1, %2).</translation>
     </message>
