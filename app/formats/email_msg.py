@@ -100,8 +100,23 @@ def read_eml(path: Path, password: str | None = None) -> Document:
                 add_html_blocks(doc, _text(part), f"{path.name} part {n}", f"html{n}")
             else:
                 _read_attachment(doc, part, n, Path(tmp))
+    for inner in _attached_messages(msg):
+        doc.warnings.append(f"Attached message \"{inner.get('Subject', '') or '?'}\": its text "
+                            "is translated with this message's; its headers are kept.")
     log.info("Read %s: %d blocks", path.name, len(doc.blocks))
     return doc
+
+
+def _attached_messages(msg: EmailMessage) -> list[EmailMessage]:
+    """Messages attached whole (``message/rfc822``), whose parts :func:`_parts` walks."""
+    out = []
+    for part in msg.walk():
+        if part.get_content_type() == "message/rfc822":
+            payload = part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if isinstance(inner, EmailMessage):
+                out.append(inner)
+    return out
 
 
 def _read_attachment(doc: Document, part: EmailMessage, n: int, folder: Path) -> None:

@@ -115,6 +115,7 @@ def test_msg_attachments_translated_and_listed(tmp_path: Path) -> None:
     warnings = " | ".join(job.doc.warnings)
     assert "Attachment note.docx translated (2 blocks)" in warnings
     assert "photo.png (image/png) kept as it is" in warnings
+    assert 'Attached message "Fuel order": its text is translated' in warnings
     after = email.message_from_binary_file(out.open("rb"), policy=policy.default)
     assert isinstance(after, EmailMessage)
     attachments = {a.get_filename() or a.get_content_type(): a
