@@ -152,6 +152,30 @@ def test_arabic_line_keeps_its_order(tmp_path: Path) -> None:
         "اجتمعت", "الصباح", "التقرير"], text
 
 
+@pytest.mark.skipif(TESSDATA is None or "ara" not in installed_languages(TESSDATA),
+                    reason="Arabic language data (tesseract-ocr-ara) not installed")
+def test_arabic_scan_translation_written_in_place_right_to_left(tmp_path: Path) -> None:
+    """An Arabic scan read by OCR, given an Arabic text as its translation and written in
+    place: read back by OCR from the written page, the new text is there in reading order
+    and the scanned line is covered."""
+    source = "اجتمعت اللجنة في الصباح لمناقشة التقرير السنوي"
+    target = "وافق المجلس على الميزانية الجديدة بالإجماع"
+    image = raster(typeset(source, size=18, font="sans-serif", rtl=True), dpi=300)
+    doc = read_pdf_ocr(image_pdf([image], tmp_path / "ar.pdf", dpi=300),
+                       ocr=OcrOptions(lang="ar"))
+    assert doc.blocks and similarity(" ".join(b.text for b in doc.blocks), source) > 0.8
+    for b in doc.blocks:
+        b.translation.text, b.translation.status = target, TranslationStatus.TRANSLATED
+    doc.target_language = "ar"
+    write_pdf_inplace(doc, tmp_path / "ar.out.pdf")
+    assert pymupdf.open(tmp_path / "ar.out.pdf")[0].get_images(), "the page image is kept"
+    (page,) = ocr_pages(tmp_path / "ar.out.pdf", "pdf", [0], OcrOptions(lang="ara"))
+    seen = " ".join(b.text for b in page.blocks).split()
+    assert [w for w in seen if w in ("المجلس", "الميزانية", "بالإجماع")] == [
+        "المجلس", "الميزانية", "بالإجماع"], seen
+    assert "اللجنة" not in seen and "التقرير" not in seen, seen
+
+
 @pytest.mark.skipif(TESSDATA is None or "rus" not in installed_languages(TESSDATA),
                     reason="Russian language data (tesseract-ocr-rus) not installed")
 def test_russian_scan_found_and_read(tmp_path: Path) -> None:
