@@ -197,7 +197,9 @@ def _kept(model: Path, shape: str) -> float:
 
 def test_chosen_placeholder_shape_survives_real_nmt(lohelp_model: Path) -> None:
     scores = {name: _kept(lohelp_model, shape) for name, shape in SHAPES.items()}
-    assert scores["<n>"] == 1.0, scores
+    # Measured: 21/21 kept on AVX-512/VNNI, 20/21 with AVX2 forced (int8 sums saturate there,
+    # and one beam choice flips); a shape the model garbles scores 0-0.6.
+    assert scores["<n>"] >= 0.9, scores
     assert all(scores["<n>"] >= v for v in scores.values()), scores
     assert scores["⟦n⟧"] < 0.5, scores  # why the foundation's ⟦n⟧ shape was replaced
 
