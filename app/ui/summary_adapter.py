@@ -7,6 +7,7 @@ summarizer module is absent the pane says so plainly: no result is ever invented
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib.util
 import logging
 import threading
@@ -27,6 +28,13 @@ ENGINES = ("auto", "llm", "extractive")
 
 _llm_lock = threading.Lock()
 _llm_cache: dict[tuple[str, str, int], Any] = {}
+# CTranslate2 (pybind11) keeps a Python thread state per OS thread.  A QThreadPool thread
+# gets a fresh one from Shiboken for every task and loses it at the end, so a later
+# generation there found a stale state and deadlocked on the GIL (0 % CPU) or crashed.
+# Every summary runs on this one Python thread instead, whose thread state lives as long
+# as the application.
+_llm_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                    thread_name_prefix="summary-llm")
 
 
 class SummarizerUnavailable(ConfigError):
@@ -117,7 +125,16 @@ def _load_llm(request: SummaryRequest) -> Any:
 def summarize(doc: Document, request: SummaryRequest, on_text: Callable[[str], None],
               cancel: threading.Event, translator: Translator | None = None,
               progress: Callable[[float, str], None] | None = None) -> SummaryOutput:
-    """Summarize ``doc`` (call from a worker); the LLM streams text through ``on_text``."""
+    """Summarize ``doc`` (call from a worker); the LLM streams text through ``on_text``.
+
+    The work runs on the summary thread (see ``_llm_thread``); this call waits for it."""
+    return _llm_thread.submit(_summarize, doc, request, on_text, cancel, translator,
+                              progress).result()
+
+
+def _summarize(doc: Document, request: SummaryRequest, on_text: Callable[[str], None],
+               cancel: threading.Event, translator: Translator | None,
+               progress: Callable[[float, str], None] | None) -> SummaryOutput:
     ok, reason = availability()
     if not ok:
         raise SummarizerUnavailable(reason)
