@@ -83,11 +83,12 @@ def time_to_window(command: list[str], scratch: Path) -> float:
         if SHOWN_MARKER in line:
             shown = time.perf_counter() - start
             break
+    proc.stderr.close()  # wait for the process, not for its stderr: a child may inherit it
     try:
-        proc.communicate(timeout=TIMEOUT_S)
+        proc.wait(timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.communicate()
+        proc.wait()
     if shown is None:
         raise RuntimeError("the window never showed:\n" + "".join(seen[-20:]))
     return shown

@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from app.core.childproc import exit_with_parent
 from app.document import Document
 from app.pipeline.job import Job, Stage
 from engines import offline
@@ -34,8 +35,10 @@ _executor: concurrent.futures.ProcessPoolExecutor | None = None
 
 
 def _child_init(allow: tuple[tuple[str, int], ...]) -> None:
-    """First thing in the child: the offline guard with the parent's allow-list."""
+    """First thing in the child: the offline guard with the parent's allow-list, and an end
+    when the application ends, however it ends."""
     offline.install(allow)
+    exit_with_parent()
     import app.report  # noqa: F401 - the report writers (the write stage may need them)
 
 

@@ -108,3 +108,44 @@ def test_the_offline_guard_is_active_in_the_child(tmp_path: Path) -> None:
     results = json.loads(job.doc.warnings[0])
     offline_probe.assert_all_blocked(results)
     assert results["allowed"] == [["intranet.example", 8080]]
+
+
+_ORPHAN_SCRIPT = """
+import os, sys
+from app.ui import isolation
+pid = isolation.executor().submit(os.getpid).result(timeout=120)
+open(sys.argv[1], "w").write(str(pid))
+os._exit(0)  # no atexit: as a crash, a kill or PASSERELLE_EXIT_AFTER_SHOW leaves
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
+
+
+def test_the_child_ends_when_the_application_dies(tmp_path: Path) -> None:
+    """The spawn child holds both ends of its call queue, so without its watcher it waits
+    for work forever once the application is gone (seen: orphans left by the bundle's
+    start-up measurement, which then hung on their inherited stderr)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    pid_file = tmp_path / "child.pid"
+    # no pipes: an orphan would hold them open
+    subprocess.run([sys.executable, "-c", _ORPHAN_SCRIPT, str(pid_file)], cwd=root,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
+                   check=True, env=dict(os.environ, PASSERELLE_DATA_DIR=str(tmp_path)))
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 60  # a bound on the wait, not a measured figure
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = _alive(child)
+    if alive:
+        os.kill(child, 9)
+    assert not alive, "the isolation child outlived the application"

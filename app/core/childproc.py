@@ -1,0 +1,30 @@
+"""Child processes end with the application that started them.
+
+A ``spawn`` child of a :class:`concurrent.futures.ProcessPoolExecutor` holds both ends of its
+call queue's pipe, so it never sees end-of-file when the application dies or leaves through
+``os._exit`` (a crash, a kill, ``PASSERELLE_EXIT_AFTER_SHOW``): it would wait for work forever.
+:func:`exit_with_parent` watches the parent process id from a daemon thread and leaves as soon
+as the child has been re-parented.  (``PR_SET_PDEATHSIG`` is no substitute: it fires when the
+*thread* that started the child ends, and pools are started from worker threads.)
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+POLL_S = 0.5
+
+
+def exit_with_parent(poll_s: float = POLL_S) -> None:
+    """Start the watcher in this (child) process."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
