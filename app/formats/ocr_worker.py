@@ -46,8 +46,7 @@ from app.formats.ocr_engine import (
 )
 from app.formats.ocr_images import MAX_IMAGE_PIXELS, open_as_pdf
 from app.formats.pdf_layout import PageData, RawBlock
-from app.formats.pdf_worker import _limit_memory, _short, import_pymupdf
-from engines import offline
+from app.formats.pdf_worker import _Fail, _short, import_pymupdf, run_child
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +84,6 @@ class OcrTask:
     page_timeout_s: float = 40.0  # per Tesseract run; a page takes one to three
     # Pages of which only these boxes (unrotated page space) are read: images on text pages.
     areas: dict[int, list[tuple[float, float, float, float]]] = field(default_factory=dict)
-
-
-class _Fail(Exception):
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 def _open(pymupdf: Any, task: OcrTask) -> Any:
@@ -416,17 +409,5 @@ def _usage() -> dict[str, float]:
 
 def worker_main(conn: Connection, task: OcrTask) -> None:
     """Entry point of the child process."""
-    offline.install(())
-    _limit_memory(task.memory_limit_mb)
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    try:
-        _run(conn, task)
-    except _Fail as exc:
-        conn.send(("error", exc.kind, str(exc)))
-    except MemoryError:
-        conn.send(("error", "memory", "out of memory"))
-    except Exception as exc:
-        kind = "memory" if "malloc" in str(exc) or "out of memory" in str(exc) else "corrupt"
-        conn.send(("error", kind, _short(exc)))
-    finally:
-        conn.close()
+    run_child(conn, task.memory_limit_mb, lambda: _run(conn, task))

@@ -26,6 +26,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -287,10 +288,17 @@ def _usage() -> dict[str, float]:
 
 def worker_main(conn: Connection, task: WorkerTask) -> None:
     """Entry point of the child process."""
-    offline.install(())  # first: a spawned child has no guard, a forked one may not
-    _limit_memory(task.memory_limit_mb)
+    run_child(conn, task.memory_limit_mb, lambda: _run(conn, task))
+
+
+def run_child(conn: Connection, memory_limit_mb: int, body: Callable[[], None]) -> None:
+    """A capped child's frame (PDF reader and OCR): the offline guard first (a spawned child
+    has no guard, a forked one may not), the memory cap, then ``body``; every failure goes
+    back to the parent as ``("error", kind, message)``."""
+    offline.install(())
+    _limit_memory(memory_limit_mb)
     try:
-        _run(conn, task)
+        body()
     except _Fail as exc:
         conn.send(("error", exc.kind, str(exc)))
     except MemoryError:
