@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from app.core.buildinfo import about_text
@@ -41,43 +40,13 @@ from app.ui.qt import (
 )
 from app.ui.queue_view import QueueView
 from app.ui.review import ReviewPane
-from app.ui.settings import AppSettings
+from app.ui.settings import AppSettings, SettingsRef, apply_model_stores, available_engines
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.status import ExportNotice, describe_decoding, describe_device
 from app.ui.summary import SummaryPane
 from app.ui.workers import FunctionWorker, start
 
 log = logging.getLogger(__name__)
-
-
-def available_engines() -> list[str]:
-    """The local engines, then one per declared intranet server (``KIND:NAME``)."""
-    from app.core.servers import configured_servers
-    from app.pipeline.engine_select import ENGINES
-    from engines.remote.errors import ServerConfigError
-
-    try:
-        servers = [f"{s.kind}:{name}" for name, s in configured_servers().items()]
-    except ServerConfigError as exc:
-        log.error("Intranet servers ignored: %s", exc)
-        servers = []
-    return list(ENGINES) + servers
-
-
-def apply_model_stores(folders: list[str]) -> None:
-    """Shared (read-only) model stores from the settings, for the engine selection."""
-    if folders:
-        os.environ["PASSERELLE_SHARED_MODELS"] = os.pathsep.join(folders)
-
-
-class SettingsRef:
-    """The current settings, shared by the window and its job controller."""
-
-    def __init__(self, value: AppSettings) -> None:
-        self.value = value
-
-    def get(self) -> AppSettings:
-        return self.value
 
 
 class MainWindow(QMainWindow):

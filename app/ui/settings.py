@@ -164,3 +164,33 @@ def _coerce(raw: object, default: object) -> object:
             return [str(x) for x in raw if str(x)]
         return [x for x in str(raw).split("\n") if x]
     return str(raw)
+
+
+def available_engines() -> list[str]:
+    """The local engines, then one per declared intranet server (``KIND:NAME``)."""
+    from app.core.servers import configured_servers
+    from app.pipeline.engine_select import ENGINES
+    from engines.remote.errors import ServerConfigError
+
+    try:
+        servers = [f"{s.kind}:{name}" for name, s in configured_servers().items()]
+    except ServerConfigError as exc:
+        log.error("Intranet servers ignored: %s", exc)
+        servers = []
+    return list(ENGINES) + servers
+
+
+def apply_model_stores(folders: list[str]) -> None:
+    """Shared (read-only) model stores from the settings, for the engine selection."""
+    if folders:
+        os.environ["PASSERELLE_SHARED_MODELS"] = os.pathsep.join(folders)
+
+
+class SettingsRef:
+    """The current settings, shared by the window and its job controller."""
+
+    def __init__(self, value: AppSettings) -> None:
+        self.value = value
+
+    def get(self) -> AppSettings:
+        return self.value

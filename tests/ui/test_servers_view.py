@@ -8,8 +8,8 @@ import pytest
 
 from app.core.servers import user_servers_file
 from app.ui.labels import engine_label
-from app.ui.mainwindow import available_engines
 from app.ui.models_dialog import ModelManagerDialog
+from app.ui.settings import available_engines
 from tests.faultproxy import FakeUpstream, dead_port
 
 
