@@ -10,7 +10,6 @@ with HarfBuzz, right-to-left cells marked ``dir="rtl"``.  No LibreOffice needed.
 from __future__ import annotations
 
 import html
-import io
 import logging
 import re
 from pathlib import Path
@@ -19,7 +18,7 @@ import pymupdf
 
 from app.document import Document
 from app.formats.email_msg import HEADERS_SHOWN, parse_message
-from app.formats.fonts import FontBook, is_rtl
+from app.formats.fonts import FontBook, flow_html, is_rtl
 
 log = logging.getLogger(__name__)
 
@@ -70,18 +69,7 @@ def write_eml_bilingual_pdf(doc: Document, out: Path) -> None:
     book = FontBook()
     font = book.family("sans")  # first: it adds the family's @font-face rules to book.css
     css = book.css + "\n" + _CSS % {"font": font}
-    buffer = io.BytesIO()
-    writer = pymupdf.DocumentWriter(buffer)
-    story = pymupdf.Story(html=f"<body>{email_html(doc)}</body>", user_css=css,
-                          archive=book.archive)
-    more = 1
-    while more:
-        device = writer.begin_page(PAGE)
-        more, _ = story.place(BODY)
-        story.draw(device)
-        writer.end_page()
-    writer.close()
-    pdf = pymupdf.open("pdf", buffer.getvalue())
+    pdf = pymupdf.open("pdf", flow_html([email_html(doc)], css, book, PAGE, BODY))
     try:
         pdf.set_metadata({"title": doc.meta.title or doc.meta.source_path.name,
                           "producer": "Passerelle", "creator": "Passerelle"})

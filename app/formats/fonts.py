@@ -12,6 +12,7 @@ writer subsets every font before saving, so only the glyphs used stay in the fil
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import unicodedata
@@ -171,3 +172,21 @@ class FontBook:
     @property
     def css(self) -> str:
         return "\n".join(self._css)
+
+
+def flow_html(chunks: list[str], css: str, book: FontBook, page: pymupdf.Rect,
+              body: pymupdf.Rect) -> bytes:
+    """Lay HTML chunks out with MuPDF's Story over as many ``page``-sized pages as they need
+    (each chunk starts a new page), text inside ``body``, fonts from ``book``; the PDF bytes."""
+    buffer = io.BytesIO()
+    writer = pymupdf.DocumentWriter(buffer)
+    for chunk in chunks:
+        story = pymupdf.Story(html=f"<body>{chunk}</body>", user_css=css, archive=book.archive)
+        more = 1
+        while more:
+            device = writer.begin_page(page)
+            more, _ = story.place(body)
+            story.draw(device)
+            writer.end_page()
+    writer.close()
+    return buffer.getvalue()

@@ -9,13 +9,12 @@ HarfBuzz and lays out right-to-left paragraphs marked ``dir="rtl"``.
 from __future__ import annotations
 
 import html
-import io
 import logging
 from pathlib import Path
 
 import pymupdf
 
-from app.formats.fonts import FontBook, is_rtl
+from app.formats.fonts import FontBook, flow_html, is_rtl
 from app.report.layout import (
     Bullets,
     Cell,
@@ -125,22 +124,6 @@ def _chunks(items: list[Element]) -> list[str]:
     return ["".join(c) for c in chunks if c]
 
 
-def _flow(chunks: list[str], css: str, book: FontBook) -> bytes:
-    """Lay the chunks out over as many pages as they need (each chunk on a new page)."""
-    buffer = io.BytesIO()
-    writer = pymupdf.DocumentWriter(buffer)
-    for chunk in chunks:
-        story = pymupdf.Story(html=f"<body>{chunk}</body>", user_css=css, archive=book.archive)
-        more = 1
-        while more:
-            device = writer.begin_page(PAGE)
-            more, _ = story.place(BODY)
-            story.draw(device)
-            writer.end_page()
-    writer.close()
-    return buffer.getvalue()
-
-
 def _stamp(pdf: pymupdf.Document, marking: str, css: str, book: FontBook) -> None:
     """The marking at the top and bottom of every page, and the page number."""
     total = pdf.page_count
@@ -158,7 +141,7 @@ def render_pdf(data: ReportData) -> bytes:
     book = FontBook()
     css = _CSS % {"font": book.family("sans"), "mono": book.family("mono"), "red": MARKING_RED}
     css = book.css + "\n" + css
-    raw = _flow(_chunks(elements(data)), css, book)
+    raw = flow_html(_chunks(elements(data)), css, book, PAGE, BODY)
     pdf = pymupdf.open("pdf", raw)
     try:
         _stamp(pdf, data.marking.label, css, book)
