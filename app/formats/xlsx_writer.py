@@ -224,17 +224,23 @@ def _set_runs(el: Any, runs: list[Run]) -> None:
 
 # --- Sheets --------------------------------------------------------------------------
 
+def _fix_sheet_element(el: Any, sheet: Sheet, plan: _Plan, validations: list[int]) -> None:
+    """Translate one streamed element of a sheet: a row's cells, the header/footer, or the
+    data validations (``validations[0]`` counts those seen so far: they number the locators)."""
+    if el.tag == s("row"):
+        for c in el.iter(s("c")):
+            _fix_cell(c, sheet, plan)
+    elif el.tag == s("headerFooter"):
+        _fix_header_footer(el, sheet, plan)
+    elif el.tag == s("dataValidations"):
+        validations[0] = _fix_validations(el, sheet, plan, validations[0])
+
+
 def _sheet_fixer(sheet: Sheet, plan: _Plan) -> Callable[[Any], bool]:
     validations = [0]  # data validations seen so far (they number the locators)
 
     def fix(el: Any) -> bool:
-        if el.tag == s("row"):
-            for c in el.iter(s("c")):
-                _fix_cell(c, sheet, plan)
-        elif el.tag == s("headerFooter"):
-            _fix_header_footer(el, sheet, plan)
-        elif el.tag == s("dataValidations"):
-            validations[0] = _fix_validations(el, sheet, plan, validations[0])
+        _fix_sheet_element(el, sheet, plan, validations)
         if plan.renames:
             _rename_formulas(el, plan.renames)
         return True
@@ -316,13 +322,7 @@ def _copy_fixer(sheet: Sheet, plan: _Plan) -> Callable[[Any], bool]:
         if local == "sheetViews":
             for view in el:
                 view.attrib.pop("tabSelected", None)
-        if el.tag == s("row"):
-            for c in el.iter(s("c")):
-                _fix_cell(c, sheet, plan)
-        elif el.tag == s("headerFooter"):
-            _fix_header_footer(el, sheet, plan)
-        elif el.tag == s("dataValidations"):
-            validations[0] = _fix_validations(el, sheet, plan, validations[0])
+        _fix_sheet_element(el, sheet, plan, validations)
         return True
     return fix
 
