@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,12 +146,7 @@ class LLMEngine:
     def generate(self, messages: Sequence[Message], options: GenerationOptions | None = None,
                  cancel: threading.Event | None = None,
                  on_text: Callable[[str], None] | None = None, prefix: str = "") -> str:
-        parts: list[str] = []
-        for piece in self.stream(messages, options, cancel, prefix):
-            parts.append(piece)
-            if on_text is not None:
-                on_text(piece)
-        return "".join(parts).strip()
+        return collect(self.stream(messages, options, cancel, prefix), on_text)
 
     def generate_many(self, prompts: Sequence[Sequence[Message]],
                       options: GenerationOptions | None = None,
@@ -189,3 +184,13 @@ def _read_json(path: Path) -> dict[str, Any]:
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+def collect(pieces: Iterable[str], on_text: Callable[[str], None] | None = None) -> str:
+    """The whole text of a stream of pieces, each also handed to ``on_text`` as it comes."""
+    parts: list[str] = []
+    for piece in pieces:
+        parts.append(piece)
+        if on_text is not None:
+            on_text(piece)
+    return "".join(parts).strip()

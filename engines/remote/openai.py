@@ -25,7 +25,7 @@ from typing import Any
 
 from engines.errors import Cancelled
 from engines.llm.chat import Message
-from engines.llm.generator import ContextOverflow, GenerationOptions, LLMInfo
+from engines.llm.generator import ContextOverflow, GenerationOptions, LLMInfo, collect
 from engines.remote.config import ServerConfig
 from engines.remote.errors import ServerProtocolError, ServerUnavailable
 from engines.remote.http import (
@@ -270,12 +270,7 @@ class OpenAIEngine:
     def generate(self, messages: Sequence[Message], options: GenerationOptions | None = None,
                  cancel: threading.Event | None = None,
                  on_text: Callable[[str], None] | None = None, prefix: str = "") -> str:
-        parts: list[str] = []
-        for piece in self.stream(messages, options, cancel, prefix):
-            parts.append(piece)
-            if on_text is not None:
-                on_text(piece)
-        text = "".join(parts).strip()
+        text = collect(self.stream(messages, options, cancel, prefix), on_text)
         if prefix and _starts_with(text, prefix):
             text = _after(text, prefix)  # the server ignored the prefill and restarted
         return text
