@@ -23,40 +23,22 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from app.document import Block, Run, Style, TranslationStatus
 from engines.segment import split_sentences
+from engines.translate.base import Aligner, CharAlignment, find_aligner
 
 if TYPE_CHECKING:
     from app.pipeline.base import Job
 
 log = logging.getLogger(__name__)
 
-CharAlignment = list[tuple[int, int, int, int]]  # (tgt_start, tgt_end, src_start, src_end)
 
 # A tolerant marker: engines may change the letter (pseudo accents it) or add spaces.
 _TAG_RE = re.compile(r"<\s*(/?)\s*[^\W\d_]{0,3}\s*(\d{1,3})\s*/?\s*>")
 _WORD_RE = re.compile(r"\w+(?:['’\-]\w+)*|[^\w\s]")
 BACKGROUND = -1
-
-
-@runtime_checkable
-class Aligner(Protocol):
-    """An engine that can align a translation to its source (forced attention)."""
-
-    def align(self, sources: Sequence[str], targets: Sequence[str], src: str,
-              tgt: str) -> list[CharAlignment]: ...
-
-
-def find_aligner(translator: Any) -> Aligner | None:
-    """The first engine in a wrapper chain (``.inner``) that can align, if any."""
-    seen = 0
-    while translator is not None and seen < 16:
-        if callable(getattr(translator, "align", None)):
-            return translator  # type: ignore[no-any-return]
-        translator, seen = getattr(translator, "inner", None), seen + 1
-    return None
 
 
 # --- Source spans ------------------------------------------------------------------

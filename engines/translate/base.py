@@ -10,6 +10,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 from engines.errors import Cancelled
 
@@ -101,3 +102,24 @@ class TranslatorWrapper(Translator):
 
     def close(self) -> None:
         self.inner.close()
+
+
+CharAlignment = list[tuple[int, int, int, int]]  # (tgt_start, tgt_end, src_start, src_end)
+
+
+@runtime_checkable
+class Aligner(Protocol):
+    """An engine that can align a translation to its source (forced attention)."""
+
+    def align(self, sources: Sequence[str], targets: Sequence[str], src: str,
+              tgt: str) -> list[CharAlignment]: ...
+
+
+def find_aligner(translator: Any) -> Aligner | None:
+    """The first engine in a wrapper chain (``.inner``) that can align, if any."""
+    seen = 0
+    while translator is not None and seen < 16:
+        if callable(getattr(translator, "align", None)):
+            return translator  # type: ignore[no-any-return]
+        translator, seen = getattr(translator, "inner", None), seen + 1
+    return None

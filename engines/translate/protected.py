@@ -29,10 +29,9 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from engines.protect import Span, SpanKind, find_spans
-from engines.translate.base import Translator
+from engines.translate.base import Translator, find_aligner
 from engines.translate.batch import Indexed, SentenceNotes, StreamingWrapper, stream
 from engines.translate.verify import (
     CHECKED_KINDS,
@@ -218,7 +217,7 @@ class ProtectedSpans(StreamingWrapper):
 
     def _alignment(self, text: str, out: str, src: str,
                    tgt: str) -> list[tuple[int, int, int, int]]:
-        aligner = _find_aligner(self.inner)
+        aligner = find_aligner(self.inner)
         if aligner is None:
             return []
         try:
@@ -238,17 +237,6 @@ class ProtectedSpans(StreamingWrapper):
                 log.info("Protected span(s) lost by the engine, re-inserted: %s", lost)
             self._note(texts[i], SentenceNotes(lost_spans=lost), inner_texts[i])
             yield i, restored
-
-
-def _find_aligner(translator: Translator) -> Any:
-    """The first engine down the ``inner`` chain with an ``align`` method."""
-    seen = 0
-    node: Any = translator
-    while node is not None and seen < 16:
-        if callable(getattr(node, "align", None)):
-            return node
-        node, seen = getattr(node, "inner", None), seen + 1
-    return None
 
 
 def splice(out: str, spans: Sequence[Span],
