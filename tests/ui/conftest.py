@@ -10,6 +10,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from app.ui.i18n import LanguageManager
+from app.ui.mainwindow import MainWindow
 from app.ui.qt import (
     QCoreApplication,
     QSettings,
@@ -58,3 +60,13 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture
 def app_settings(tmp_path: Path) -> AppSettings:
     return AppSettings(engine="pseudo", target_lang="en")
+
+
+@pytest.fixture
+def window(qtbot, app_settings: AppSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    """The main window, shown; its job controller must shut down cleanly afterwards."""
+    w = MainWindow(app_settings, LanguageManager())
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    assert w.controller.shutdown(10_000)

@@ -7,17 +7,15 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from app.pipeline.batch import REPORT_NAME
 from app.pipeline.job import Job
-from app.ui.i18n import LanguageManager
 from app.ui.jobs import JobState
 from app.ui.mainwindow import MainWindow
-from app.ui.settings import AppSettings
 from engines.translate.base import Translator
 from engines.translate.pseudo import PseudoTranslator
 from tests.docgen import simple_docx
@@ -36,15 +34,6 @@ class HeldTranslator(PseudoTranslator):
         self.entered.set()
         assert self.go.wait(30), "the test never let the translation go"
         return super().translate_batch(texts, src, tgt)
-
-
-@pytest.fixture
-def window(qtbot, app_settings: AppSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    w = MainWindow(app_settings, LanguageManager())
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    assert w.controller.shutdown(10_000)
 
 
 @pytest.fixture

@@ -3,28 +3,15 @@ reviewed and exported, the export dialog offering each format's own outputs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pptx
-import pytest
 
 from app.ui.export_dialog import ExportDialog
-from app.ui.i18n import LanguageManager
 from app.ui.jobs import JobState
 from app.ui.mainwindow import MainWindow
-from app.ui.settings import AppSettings
 from tests.officegen import rich_pptx, rich_xlsx
 from tests.ui.helpers import drop_paths
-
-
-@pytest.fixture
-def window(qtbot, app_settings: AppSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    w = MainWindow(app_settings, LanguageManager())
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    assert w.controller.shutdown(10_000)
 
 
 def test_deck_and_workbook_run_and_export(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

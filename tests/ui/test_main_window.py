@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import docx
@@ -27,15 +27,6 @@ from engines.translate.memory import TranslationMemory
 from engines.translate.pseudo import PseudoTranslator, pseudo_localize
 from tests.docgen import simple_docx
 from tests.ui.helpers import SHORT_FR, drop_paths
-
-
-@pytest.fixture
-def window(qtbot, app_settings: AppSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    w = MainWindow(app_settings, LanguageManager())
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    assert w.controller.shutdown(10_000)
 
 
 def wait_states(qtbot, window: MainWindow, ids: Sequence[int], state: JobState,  # type: ignore[no-untyped-def]

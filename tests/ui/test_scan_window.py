@@ -3,17 +3,14 @@ the OCR settings reach the job."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pymupdf
-import pytest
 from PIL import ImageFilter
 
 from app.document import TranslationStatus
 from app.formats.ocr_reader import OcrOptions, read_pdf_ocr
 from app.pipeline.fidelity import check
-from app.ui.i18n import LanguageManager
 from app.ui.jobs import JobState
 from app.ui.mainwindow import MainWindow
 from app.ui.qt import Qt
@@ -25,15 +22,6 @@ from tests.app.test_ocr_fidelity import NUMBERS
 from tests.ui.helpers import drop_paths
 
 __all__ = ["pytestmark"]
-
-
-@pytest.fixture
-def window(qtbot, app_settings: AppSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    w = MainWindow(app_settings, LanguageManager())
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    assert w.controller.shutdown(10_000)
 
 
 def test_dropped_scan_is_read_reviewed_and_exported(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
