@@ -67,9 +67,16 @@ def test_figures_match_the_code() -> None:
 
 
 def test_child_processes_install_the_guard_as_stated() -> None:
+    # Both capped children start through pdf_worker.run_child, which installs the guard
+    # with the empty allow-list (the in-child probes in tests/app/test_child_guards.py
+    # prove it at run time).
+    frame = (ROOT / "app/formats/pdf_worker.py").read_text(encoding="utf-8")
+    body = frame[frame.index("def run_child("):]
+    assert "offline.install(())" in body.split("\ndef ")[0], "not the empty allow-list stated"
     for worker in ("app/formats/pdf_worker.py", "app/formats/ocr_worker.py"):
         text = (ROOT / worker).read_text(encoding="utf-8")
-        assert "offline.install(())" in text, f"{worker}: not the empty allow-list stated"
+        entry = text[text.index("def worker_main("):]
+        assert "run_child(" in entry, f"{worker}: does not start through run_child"
     assert "offline.child_initializer()" in (ROOT / "app/ui/isolation.py").read_text(
         encoding="utf-8")
     assert "no_network_prefix()" in (ROOT / "app/formats/soffice.py").read_text(
