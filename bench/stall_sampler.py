@@ -4,12 +4,15 @@ not ticked for more than ``threshold_ms``.
 
 Each stall is recorded with its length, the phase of the benchmark and its cause: the
 deepest frame of our own code on the GUI thread's stack (and the deepest frame overall),
-plus what the other threads were running then (a worker holding the GIL shows up there).
+plus what the other threads were running then (a worker holding the GIL shows up there),
+and the garbage collections that overlapped it (a full collection holds the GIL for as long
+as it walks every tracked object: no Python stack shows it).
 """
 
 from __future__ import annotations
 
 import collections
+import gc
 import os
 import sys
 import threading
@@ -30,15 +33,20 @@ class Stall:
     ms: float = 0.0
     main: list[str] = field(default_factory=list)  # one cause line per sample
     others: list[str] = field(default_factory=list)
+    collections: list[tuple[int, float]] = field(default_factory=list)  # (generation, ms)
 
     def cause(self) -> str:
-        if not self.main:
-            return "no sample (shorter than the watchdog period, or the GIL never freed)"
-        top, n = collections.Counter(self.main).most_common(1)[0]
-        text = f"{top} ({n}/{len(self.main)} samples)"
+        text = "no sample (shorter than the watchdog period, or the GIL never freed)"
+        if self.main:
+            top, n = collections.Counter(self.main).most_common(1)[0]
+            text = f"{top} ({n}/{len(self.main)} samples)"
         if self.others:
             busy, m = collections.Counter(self.others).most_common(1)[0]
             text += f"; meanwhile in workers: {busy} ({m}x)"
+        if self.collections:
+            gen, ms = max(self.collections, key=lambda c: c[1])
+            text += (f"; garbage collection: {len(self.collections)} pass(es), the longest "
+                     f"generation {gen} for {ms:.1f} ms")
         return text
 
 
@@ -77,6 +85,8 @@ class StallSampler:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="stall-watchdog", daemon=True)
+        self._gc_start = 0.0
+        self.gc_passes: list[tuple[float, float, int]] = []  # (start, end, generation)
 
     def install(self) -> None:
         from app.ui.qt import Qt, QTimer
@@ -88,6 +98,14 @@ class StallSampler:
         self._last = time.perf_counter()
         self.timer.start()
         self._thread.start()
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, event: str, info: dict[str, int]) -> None:
+        # Runs with the GIL held inside the collector: no locks, no allocation to speak of.
+        if event == "start":
+            self._gc_start = time.perf_counter()
+        elif info.get("generation", 0) >= 1 or time.perf_counter() - self._gc_start > 0.002:
+            self.gc_passes.append((self._gc_start, time.perf_counter(), info["generation"]))
 
     def set_phase(self, phase: str) -> None:
         with self._lock:
@@ -98,6 +116,8 @@ class StallSampler:
     def stop(self) -> None:
         self._stop.set()
         self.timer.stop()
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
         self._thread.join(1.0)
 
     def _on_tick(self) -> None:
@@ -106,8 +126,12 @@ class StallSampler:
             gap = now - self._last
             self.gaps[self.phase].append(max(0.0, gap * 1000.0 - HEARTBEAT_MS))
             if self._open is not None:
-                self._open.ms = gap * 1000.0 - HEARTBEAT_MS
-                self.stalls.append(self._open)
+                stall = self._open
+                stall.ms = gap * 1000.0 - HEARTBEAT_MS
+                stall.collections = [(g, (end - start) * 1000.0)
+                                     for start, end, g in list(self.gc_passes)
+                                     if end > stall.start and start < now]
+                self.stalls.append(stall)
                 self._open = None
             self._last = now
 

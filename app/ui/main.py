@@ -41,16 +41,25 @@ def preload() -> None:
     Importing C extensions (lxml, PyMuPDF, CTranslate2) holds the GIL; done on the first
     job, that would stall the event loop for a few hundred milliseconds.  ``run_gui`` runs
     it in a thread once the window is shown (0.6 s that the first window no longer waits).
+
+    The garbage collector stays off meanwhile: the imports create some 200,000 objects,
+    and each full collection they triggered walked all of them with the GIL held (50 ms
+    stalls, measured by ``bench/gui_latency.py``).  They are then frozen without a
+    collection (``gc.collect`` was itself a 55 ms stall): start-up objects live as long as
+    the application, and later full passes walk only what the jobs create.
     """
-    import app.formats.registry  # imports and registers the built-in readers and writers
-    import app.pipeline.stages
-    import app.report  # noqa: F401 - registers the report writers
-    import engines.segment
-    import engines.translate.batch  # noqa: F401
-    # Start-up objects live as long as the application: keep them out of the collector's
-    # full passes, whose pause (all threads, GIL held) would grow with them.
-    gc.collect()
-    gc.freeze()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        import app.formats.registry  # imports and registers the built-in readers and writers
+        import app.pipeline.stages
+        import app.report  # noqa: F401 - registers the report writers
+        import engines.segment
+        import engines.translate.batch  # noqa: F401
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def build_window(files: list[Path] | None = None) -> MainWindow:

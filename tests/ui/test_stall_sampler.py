@@ -3,6 +3,7 @@ worker that held the GIL meanwhile (the checker is tested on stalls made on purp
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -47,3 +48,26 @@ def test_sampler_names_the_worker_holding_the_gil(qtbot) -> None:  # type: ignor
     sampler.stop()
     causes = [s.cause() for s in sampler.stalls if s.phase == "gil"]
     assert any("_gil_hog" in c for c in causes), causes
+
+
+def _full_collection_in_worker(done: threading.Event) -> None:
+    garbage = [[i] for i in range(1_500_000)]  # tracked objects for a long full pass
+    gc.collect()  # walks them all with the GIL held: no Python stack shows the collector
+    del garbage
+    done.set()
+
+
+def test_sampler_names_a_garbage_collection(qtbot) -> None:  # type: ignore[no-untyped-def]
+    sampler = StallSampler()
+    sampler.install()
+    sampler.set_phase("gc")
+    done = threading.Event()
+    worker = threading.Thread(target=_full_collection_in_worker, args=(done,))
+    worker.start()
+    qtbot.waitUntil(done.is_set, timeout=20_000)
+    qtbot.wait(100)
+    worker.join()
+    sampler.stop()
+    assert gc.callbacks.count(sampler._on_gc) == 0, "stop() removes its collector hook"
+    causes = [s.cause() for s in sampler.stalls if s.phase == "gc"]
+    assert any("garbage collection" in c and "generation 2" in c for c in causes), causes
