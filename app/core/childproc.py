@@ -10,6 +10,7 @@ as the child has been re-parented.  (``PR_SET_PDEATHSIG`` is no substitute: it f
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -28,3 +29,16 @@ def exit_with_parent(poll_s: float = POLL_S) -> None:
                 os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+BACKGROUND_NICE = 10
+
+
+def lower_priority(increment: int = BACKGROUND_NICE) -> None:
+    """Run this (child) process below the window's priority: on a 2-core machine its work
+    would otherwise take the CPU the GUI thread needs to answer within a frame.  An idle
+    machine still gives it every free core."""
+    try:
+        os.nice(increment)
+    except OSError as exc:  # a sandbox may refuse: keep the normal priority
+        logging.getLogger(__name__).debug("Could not lower the priority: %s", exc)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from app.core.childproc import lower_priority
 from app.document import OcrInfo
 from app.formats.pdf_layout import PageData, page_blocks
 from app.formats.pdf_tables import TableGrid, ruling_area, text_grids
@@ -296,6 +297,7 @@ def run_child(conn: Connection, memory_limit_mb: int, body: Callable[[], None]) 
     has no guard, a forked one may not), the memory cap, then ``body``; every failure goes
     back to the parent as ``("error", kind, message)``."""
     offline.install(())
+    lower_priority()
     _limit_memory(memory_limit_mb)
     try:
         body()

@@ -16,14 +16,16 @@ import concurrent.futures
 import logging
 import multiprocessing
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
-from app.core.childproc import exit_with_parent
+from app.core.childproc import exit_with_parent, lower_priority
 from app.document import Document
 from app.pipeline.job import Job, Stage
 from engines import offline
 from engines.errors import Cancelled
+from engines.langdetect import Detection, detect
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ def _child_init(allow: tuple[tuple[str, int], ...]) -> None:
     when the application ends, however it ends."""
     offline.install(allow)
     exit_with_parent()
+    lower_priority()
     import app.report  # noqa: F401 - the report writers (the write stage may need them)
 
 
@@ -53,8 +56,6 @@ def _child_run(stage: Stage, config: Any, document: Document,
 
 
 def _child_warm_up() -> bool:
-    from engines.langdetect import detect
-
     return detect("Le rapport annuel est publié aujourd'hui par la commission.").language == "fr"
 
 
@@ -73,6 +74,29 @@ def executor() -> concurrent.futures.ProcessPoolExecutor:
 def warm_up() -> concurrent.futures.Future[bool]:
     """Start the child and load the detector now, before the first document arrives."""
     return executor().submit(_child_warm_up)
+
+
+def detect_language(text: str, cancel: threading.Event | None = None,
+                    timeout_s: float = 30.0) -> Detection | None:
+    """The language of ``text``, detected in the child (lingua never loads here); None when
+    the child gives no answer within ``timeout_s`` (busy writing, still loading the
+    detector) or ``cancel`` is set.  Blocks: call it in a worker."""
+    try:
+        future = executor().submit(detect, text)
+    except RuntimeError:  # the executor was shut down (application closing)
+        return None
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return future.result(timeout=POLL_S)
+        except concurrent.futures.TimeoutError:
+            if (cancel is not None and cancel.is_set()) or time.monotonic() > deadline:
+                future.cancel()
+                return None
+        except concurrent.futures.process.BrokenProcessPool:
+            shutdown()
+            log.warning("The language detection child process died")
+            return None
 
 
 def shutdown() -> None:

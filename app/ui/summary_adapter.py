@@ -1,15 +1,17 @@
 """Seam between the summary pane and the summarizer (``app.summarize``).
 
-The pane talks only to :func:`summarize`, :func:`availability` and :func:`llm_status`;
-the LLM is loaded here, in the calling worker, and kept for the next summary.  When the
-summarizer module is absent the pane says so plainly: no result is ever invented here.
+The pane talks only to :func:`summarize`, :func:`availability` and :func:`llm_status`.
+Local summaries run in the summary's child process (:mod:`app.ui.summary_child`), where the
+LLM is loaded and kept for the next summary; summaries on an intranet server run in the
+calling worker.  When the summarizer module is absent the pane says so plainly: no result
+is ever invented here.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import importlib.util
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from typing import Any
 
 from app.core.errors import ConfigError
 from app.document import Document
+from app.ui import summary_child
 from engines.translate.base import Translator
 
 log = logging.getLogger(__name__)
@@ -27,14 +30,8 @@ STYLES = ("prose", "bullets")
 ENGINES = ("auto", "llm", "extractive")
 
 _llm_lock = threading.Lock()
-_llm_cache: dict[tuple[str, str, int], Any] = {}
-# CTranslate2 (pybind11) keeps a Python thread state per OS thread.  A QThreadPool thread
-# gets a fresh one from Shiboken for every task and loses it at the end, so a later
-# generation there found a stale state and deadlocked on the GIL (0 % CPU) or crashed.
-# Every summary runs on this one Python thread instead, whose thread state lives as long
-# as the application.
-_llm_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1,
-                                                    thread_name_prefix="summary-llm")
+_llm_cache: dict[tuple[str, ...], Any] = {}  # in the summary's child process
+STORE_ENV = ("PASSERELLE_DATA_DIR", "PASSERELLE_MODELS", "PASSERELLE_SHARED_MODELS")
 
 
 class SummarizerUnavailable(ConfigError):
@@ -114,7 +111,7 @@ def llm_status() -> tuple[bool, str, bool]:
 def _load_llm(request: SummaryRequest) -> Any:
     from app.pipeline.llm_select import load_llm
 
-    key = ("", request.device, request.threads)
+    key = (request.device, str(request.threads), *(os.environ.get(k, "") for k in STORE_ENV))
     with _llm_lock:
         if key not in _llm_cache:
             _llm_cache.clear()
@@ -127,9 +124,13 @@ def summarize(doc: Document, request: SummaryRequest, on_text: Callable[[str], N
               progress: Callable[[float, str], None] | None = None) -> SummaryOutput:
     """Summarize ``doc`` (call from a worker); the LLM streams text through ``on_text``.
 
-    The work runs on the summary thread (see ``_llm_thread``); this call waits for it."""
-    return _llm_thread.submit(_summarize, doc, request, on_text, cancel, translator,
-                              progress).result()
+    Local summaries run in the summary's child process; this call waits for them."""
+    ok, reason = availability()
+    if not ok:
+        raise SummarizerUnavailable(reason)
+    if request.engine.startswith("openai:"):  # network-bound: the worker's thread will do
+        return _summarize(doc, request, on_text, cancel, translator, progress)
+    return summary_child.run(_summarize, doc, request, on_text, cancel, translator, progress)  # type: ignore[no-any-return]
 
 
 def _summarize(doc: Document, request: SummaryRequest, on_text: Callable[[str], None],
