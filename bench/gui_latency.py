@@ -7,7 +7,9 @@ The main window runs offscreen with the real pipeline in its workers, through ph
    run once the window is shown (as ``run_gui`` does);
 1. ``translate``: a CTranslate2 model load and a translation with the real lohelp model
    (``../shared/models/fr-en-lohelp-small``, or ``--model``; the toy model without it) of
-   a DOCX of LibreOffice-help paragraphs: read, detect, translate, verify;
+   a real French DOCX (``../shared/corpus/real-fr/ch03.fr.docx``, 423 blocks, or
+   ``--document``; without it, generated LibreOffice-help paragraphs): read, detect,
+   translate, verify;
 2. ``export``: that translation written as DOCX;
 3. ``pdf-preview``: a 100-page PDF (pseudo engine) shown in the review pane, its preview
    stepped through every page;
@@ -47,6 +49,7 @@ TARGET_MAX_MS, TARGET_P99_MS, TARGET_WINDOW_S = 50.0, 16.0, 1.5
 TOY_MODEL = ROOT / "tests" / "fixtures" / "toy_model"
 LOHELP = ROOT.parent / "shared" / "models" / "fr-en-lohelp-small"
 DEMO_LLM = ROOT / ".cache" / "models" / "smollm2-135m-instruct-demo"
+REAL_FR = ROOT.parent / "shared" / "corpus" / "real-fr" / "ch03.fr.docx"
 HELP_FR = ["Choisissez Fichier - Enregistrer sous.",
            "Cliquez sur OK pour fermer la boîte de dialogue.",
            "Sélectionnez le texte que vous voulez mettre en forme.",
@@ -133,17 +136,24 @@ def job_state(window: object, jid: int) -> object:
 
 
 def phase_translate(window: object, sampler: StallSampler, work: Path, model: str,
-                    paragraphs: int, timeout: float) -> int:
+                    document: str, paragraphs: int, timeout: float) -> int:
+    import shutil
+
     from app.ui.jobs import JobState
 
-    src = make_help_docx(work / "aide.docx", paragraphs)
+    if document:  # a copy: the job's outputs go beside the source
+        src = Path(shutil.copy(document, work / Path(document).name))
+    else:
+        src = make_help_docx(work / "aide.docx", paragraphs)
     sampler.set_phase("translate")
     t0 = time.perf_counter()
     (jid,) = window.controller.add_files([src], engine="ct2", model=model,  # type: ignore[attr-defined]
                                          source_lang="fr")
     wait_until(lambda: job_state(window, jid) is JobState.READY, timeout, "the translation")
     window.show_job(jid)  # type: ignore[attr-defined]
-    print(f"translate: {Path(model).name}, {paragraphs} paragraphs, load + translate + "
+    item = window.controller.model.by_id(jid)  # type: ignore[attr-defined]
+    blocks = len(item.job.document.blocks) if item.job and item.job.document else 0
+    print(f"translate: {Path(model).name}, {src.name} ({blocks} blocks), load + translate + "
           f"verify {time.perf_counter() - t0:.1f} s")
     return jid
 
@@ -217,7 +227,10 @@ def first_window(runs: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--paragraphs", type=int, default=120)
+    parser.add_argument("--document", default=str(REAL_FR) if REAL_FR.is_file() else "",
+                        help="the French DOCX to translate (default: the corpus's ch03)")
+    parser.add_argument("--paragraphs", type=int, default=120,
+                        help="generated paragraphs when there is no --document")
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--model", help="a CTranslate2 model folder (default: lohelp)")
     parser.add_argument("--window-runs", type=int, default=3)
@@ -268,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     model = args.model or str(LOHELP if (LOHELP / "model.bin").is_file() else TOY_MODEL)
     jid = None
     if "translate" in phases:
-        jid = phase_translate(window, sampler, work, model, args.paragraphs, args.timeout)
+        jid = phase_translate(window, sampler, work, model, args.document, args.paragraphs,
+                             args.timeout)
     if "export" in phases and jid is not None:
         phase_export(window, sampler, work, jid, args.timeout)
     if "summary" in phases and jid is not None:
