@@ -10,6 +10,7 @@ from app.core.errors import Presentation
 from app.ui import settings as settings_store
 from app.ui.archives import batch_output_dir, is_batch_source
 from app.ui.controller import JobController
+from app.ui.drop_check import DropCheck
 from app.ui.dropzone import SUPPORTED_SUFFIXES, DropZone, expand_paths
 from app.ui.errors import show_error
 from app.ui.export_dialog import ExportDialog, confirm_overwrite
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self._dialogs: list[QWidget] = []
         self.setWindowIcon(icon("app"))
         self.models_state = ModelsWatcher(lambda: list(self._settings.value.model_stores), self)
+        self.drop_check = DropCheck(self)  # the language of a dropped document, when detected
         self._build_central()
         self._build_actions()
         self._build_status()
@@ -211,6 +213,8 @@ class MainWindow(QMainWindow):
         c.jobReady.connect(self._on_job_ready)
         c.jobFailed.connect(self._on_job_failed)
         c.modelMissing.connect(self._on_model_missing)
+        self.drop_check.accepted.connect(self._queue_files)
+        self.drop_check.refused.connect(self._on_drop_check_refused)
         self.first_run.importRequested.connect(self.import_models)
         self.first_run.engineRequested.connect(self._on_engine_requested)
         self.models_state.changed.connect(self._on_models_changed)
@@ -335,14 +339,23 @@ class MainWindow(QMainWindow):
         if not files:
             self.statusBar().showMessage(self.tr("No supported document found."), 5000)
             return []
-        summary = self.models_state.summary
-        refusal = summary.refusal(self.settings.job_config(files[0])) if summary else None
+        summary, config = self.models_state.summary, self.settings.job_config(files[0])
+        refusal = summary.refusal(config) if summary else None
         if refusal is not None:  # refused now, before reading: no model for the pair
             self._show_missing_model(refusal.gui_message, None, files)
             return []
-        ids += self.controller.add_files(files)
+        if summary is not None and self.drop_check.check(files, config, summary):
+            self.statusBar().showMessage(self.tr("Checking the documents' language…"), 4000)
+            return ids  # queued (or refused) once a sample's language is known
+        return ids + self._queue_files(files)
+
+    def _queue_files(self, files: list[Path]) -> list[int]:
+        ids = self.controller.add_files(files)
         self.statusBar().showMessage(self.tr("%n document(s) added", "", len(ids)), 4000)
         return ids
+
+    def _on_drop_check_refused(self, message: str, files: list[Path]) -> None:
+        self._show_missing_model(message, None, files)
 
     def _on_open_triggered(self) -> None:
         patterns = " ".join(f"*{s}" for s in (*SUPPORTED_SUFFIXES, ".zip"))
@@ -578,6 +591,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()
+        self.drop_check.shutdown()
         self.controller.shutdown(3000)
         super().closeEvent(event)
 

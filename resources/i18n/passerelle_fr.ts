@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR">
 <context>
+    <name>DropCheck</name>
+    <message>
+        <source>%1 is written in %2.</source>
+        <translation>%1 est rédigé en %2.</translation>
+    </message>
+    <message>
+        <source>These documents are written in %2: %1.</source>
+        <translation>Ces documents sont rédigés en %2 : %1.</translation>
+    </message>
+</context>
+<context>
     <name>DropZone</name>
     <message>
         <source>Drop documents or folders here</source>
@@ -634,6 +645,10 @@
     <message>
         <source>Archive translated: report in %1</source>
         <translation>Archive traduite : rapport dans %1</translation>
+    </message>
+    <message>
+        <source>Checking the documents&apos; language…</source>
+        <translation>Vérification de la langue des documents…</translation>
     </message>
     <message numerus="yes">
         <source>%n document(s) added</source>

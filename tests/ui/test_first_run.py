@@ -119,6 +119,8 @@ def test_import_then_translate(qtbot, window: MainWindow, tmp_path: Path,
     qtbot.waitUntil(lambda: not window.first_run.isVisible(), timeout=10_000)
     src = simple_docx(tmp_path / "aide.docx", HELP_FR)
     drop_paths(window.drop, [src])
+    # queued once the drop-time check found French, which the imported model serves
+    qtbot.waitUntil(lambda: bool(window.controller.model.items()), timeout=60_000)
     assert not _boxes()
     (item,) = window.controller.model.items()
     qtbot.waitUntil(lambda: item.state is JobState.READY, timeout=120_000)

@@ -198,16 +198,19 @@ def test_cancel_stops_the_job_and_writes_nothing(qtbot, app_settings: AppSetting
 
 def test_missing_model_offers_the_pseudo_preview(qtbot, window: MainWindow, tmp_path: Path
                                                  ) -> None:
-    """A model reaches English, so the drop is accepted; the detected French is not served
-    (the drop-time refusal is tested in test_first_run)."""
+    """A model reaches English, so the drop is accepted; the French sample is too short for
+    the drop-time check, and the job finds French not served after reading it (the
+    drop-time refusals are tested in test_first_run and test_drop_language)."""
     window.settings.engine = "auto"  # no model is installed in the test data folder
     qtbot.waitUntil(lambda: window.models_state.summary is not None, timeout=10_000)
     window.models_state.summary = InstalledSummary(
         (Manifest(id="opus-mt-de-en", kind="translation", format="ct2-opus-mt",
                   pairs=[("de", "en")]),), "", False)
     src = simple_docx(tmp_path / "memo.docx", SHORT_FR)
-    (jid,) = window.add_files([src])
+    assert window.add_files([src]) == []  # queued once its sample is checked
     model = window.controller.model
+    qtbot.waitUntil(lambda: bool(model.items()), timeout=60_000)
+    jid = model.item(0).id
     wait_states(qtbot, window, [jid], JobState.FAILED)
     box = next(w for w in QApplication.topLevelWidgets()
                if isinstance(w, MissingModelBox) and w.isVisible())
