@@ -20,6 +20,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OURS = (str(ROOT / "app"), str(ROOT / "engines"))
@@ -36,7 +37,7 @@ class Stall:
     collections: list[tuple[int, float]] = field(default_factory=list)  # (generation, ms)
 
     def cause(self) -> str:
-        text = "no sample (shorter than the watchdog period, or the GIL never freed)"
+        text = "no sample of the GUI thread (the GIL was held until the loop ticked)"
         if self.main:
             top, n = collections.Counter(self.main).most_common(1)[0]
             text = f"{top} ({n}/{len(self.main)} samples)"
@@ -125,6 +126,11 @@ class StallSampler:
         with self._lock:
             gap = now - self._last
             self.gaps[self.phase].append(max(0.0, gap * 1000.0 - HEARTBEAT_MS))
+            if self._open is None and gap > self.threshold:
+                # The watchdog never ran during it (the GIL was held throughout, or the
+                # tick won the race): record it anyway, with what the workers run now.
+                self._open = Stall(self._last, self.phase)
+                self._open.others = self._worker_stacks()
             if self._open is not None:
                 stall = self._open
                 stall.ms = gap * 1000.0 - HEARTBEAT_MS
@@ -148,13 +154,19 @@ class StallSampler:
             main = frames.get(self.main_id)
             if main is not None:
                 stall.main.append(describe(traceback.extract_stack(main)))
-            for ident, frame in frames.items():
-                if ident in (self.main_id, threading.get_ident()):
-                    continue
-                stack = traceback.extract_stack(frame)
-                if stack and stack[-1].name not in ("wait", "_wait_for_tstate_lock", "select",
-                                                    "_worker", "get", "sleep"):
-                    stall.others.append(describe(stack))
+            stall.others += self._worker_stacks(frames)
+
+    def _worker_stacks(self, frames: dict[int, Any] | None = None) -> list[str]:
+        """What the other threads run, idle ones left out."""
+        out = []
+        for ident, frame in (frames or sys._current_frames()).items():
+            if ident in (self.main_id, self._thread.ident):
+                continue
+            stack = traceback.extract_stack(frame)
+            if stack and stack[-1].name not in ("wait", "_wait_for_tstate_lock", "select",
+                                                "_worker", "get", "sleep"):
+                out.append(describe(stack))
+        return out
 
     def worst(self, n: int = 3) -> list[Stall]:
         return sorted(self.stalls, key=lambda s: s.ms, reverse=True)[:n]
