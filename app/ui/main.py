@@ -62,6 +62,18 @@ def preload() -> None:
             gc.enable()
 
 
+def bind_native_threads() -> None:
+    """Import CTranslate2 on the main thread, before any worker can.
+
+    pybind11 (CTranslate2's binding) keeps the Python thread state of the thread that
+    first imports it; on a QThreadPool thread Shiboken deletes that state when the task
+    ends, and the next CTranslate2 call with a Python callback on that OS thread (an LLM
+    translation's generation) deadlocked or crashed (``tests/ui/test_llm_translate_gui.py``).
+    The main thread lives as long as the application.  About 35 ms before the first window.
+    """
+    import ctranslate2  # noqa: F401
+
+
 def build_window(files: list[Path] | None = None) -> MainWindow:
     """The window with the saved settings and UI language; ``files`` are queued."""
     settings = settings_store.load()
@@ -79,6 +91,7 @@ def run_gui(files: list[Path]) -> int:
     app = create_app()
     install_excepthook()
     isolation.warm_up()  # the language detector loads in its child while the window opens
+    bind_native_threads()
     window = build_window(files)
     window.show()
     # The heavy imports follow in a thread: the window shows without waiting for them.
