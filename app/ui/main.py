@@ -20,6 +20,11 @@ from app.ui.qt import QApplication, QCoreApplication, QGuiApplication, Qt, QTime
 log = logging.getLogger(__name__)
 
 EXIT_AFTER_SHOW_ENV = "PASSERELLE_EXIT_AFTER_SHOW"  # quit once the first window is shown
+# How long a worker thread may keep the GIL while the GUI thread waits for it (Python's
+# default is 5 ms, paid at every slot a repaint calls).  Measured with bench/gui_latency.py:
+# translation p99 lateness 4.9-5.2 ms at 5 ms, 2.1 ms at 1 ms; CTranslate2 and the child
+# processes do not compete for it.
+GUI_SWITCH_INTERVAL_S = 0.001
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -32,6 +37,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName(settings_store.APPLICATION)
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setWindowIcon(icon("app"))
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     return app
 
 
@@ -63,15 +69,19 @@ def preload() -> None:
 
 
 def bind_native_threads() -> None:
-    """Import CTranslate2 on the main thread, before any worker can.
+    """Before the window: the imports that hold the GIL in one piece, and CTranslate2 on
+    the main thread.
 
     pybind11 (CTranslate2's binding) keeps the Python thread state of the thread that
     first imports it; on a QThreadPool thread Shiboken deletes that state when the task
     ends, and the next CTranslate2 call with a Python callback on that OS thread (an LLM
     translation's generation) deadlocked or crashed (``tests/ui/test_llm_translate_gui.py``).
-    The main thread lives as long as the application.  About 35 ms before the first window.
+    The main thread lives as long as the application.  PyMuPDF's 3.7 MB of bytecode is read
+    and unmarshalled, and its C library initialised, each in one GIL-holding call (20, 12
+    and 10 ms): cheaper before the window than as stalls after it.  About 90 ms in all.
     """
     import ctranslate2  # noqa: F401
+    import pymupdf  # noqa: F401
 
 
 def build_window(files: list[Path] | None = None) -> MainWindow:

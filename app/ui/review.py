@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from app.document import Block, Document, TranslationStatus
@@ -41,7 +42,7 @@ UNTRANSLATED = QColor("#fde2e1")
 FLAGGED = QColor("#fff4ce")
 EDITED = QColor("#e3f4e1")
 AUTO_RESIZE_LIMIT = 5000  # rows: beyond this, row heights stay fixed (speed)
-RESIZE_ROWS_PER_TICK = 20  # keeps each event-loop turn short
+RESIZE_BUDGET_S = 0.004  # row sizing per event-loop turn: long wrapped rows take ~1 ms each
 EDIT_CHECKS = ("numbers", "markup")  # checks run again on a reviewer's correction
 
 
@@ -320,10 +321,12 @@ class ReviewPane(QWidget):
             self.retranslate()
 
     def _on_resize_timer_timeout(self) -> None:
-        rows = self.model.rowCount()
-        end = min(rows, self._resize_next + RESIZE_ROWS_PER_TICK)
-        for row in range(self._resize_next, end):
-            self.view.resizeRowToContents(row)
+        rows = min(self.model.rowCount(), AUTO_RESIZE_LIMIT)
+        deadline = time.perf_counter() + RESIZE_BUDGET_S
+        end = self._resize_next
+        while end < rows and (end == self._resize_next or time.perf_counter() < deadline):
+            self.view.resizeRowToContents(end)
+            end += 1
         self._resize_next = end
         if end >= rows or end >= AUTO_RESIZE_LIMIT:
             self._resize_timer.stop()
