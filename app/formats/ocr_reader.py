@@ -23,7 +23,6 @@ layer keep it unless ``redo_ocr``.  :func:`read_image` reads PNG, JPEG, TIFF, BM
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import threading
 import time
@@ -50,6 +49,7 @@ from app.formats.ocr_worker import OcrTask, worker_main
 from app.formats.pdf_layout import PageData
 from app.formats.pdf_reader import read_pdf
 from app.formats.pdf_structure import add_pages
+from app.formats.pdf_worker import child_context
 from engines.errors import Cancelled
 from engines.langdetect import detect
 
@@ -79,14 +79,6 @@ class OcrOptions:
 
 
 Progress = Callable[[float, str], None]
-
-
-def _context() -> Any:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["app.formats.pdf_preload"])
-        return ctx
-    return multiprocessing.get_context("spawn")
 
 
 @dataclass
@@ -119,7 +111,7 @@ def _error(kind: str, message: str, options: OcrOptions) -> Exception:
 def _run_children(tasks: list[OcrTask], options: OcrOptions,
                   on_page: Callable[[PageData, dict[str, Any]], None],
                   cancel: threading.Event | None, stats: dict[str, float]) -> None:
-    ctx = _context()
+    ctx = child_context()
     children: list[_Child] = []
     try:
         for n, task in enumerate(tasks):

@@ -20,7 +20,6 @@ Block geometry (``bbox``, ``rotation``) is in PyMuPDF's unrotated page space, th
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 import threading
@@ -43,7 +42,7 @@ from app.core.hashing import sha256_file
 from app.document import Document, DocumentMeta
 from app.formats.pdf_layout import PageData
 from app.formats.pdf_structure import add_pages
-from app.formats.pdf_worker import WorkerTask, worker_main
+from app.formats.pdf_worker import WorkerTask, child_context, worker_main
 from engines.errors import Cancelled
 
 log = logging.getLogger(__name__)
@@ -75,17 +74,7 @@ class PdfReadOptions:
 Progress = Callable[[float, str], None]
 
 
-def _context() -> Any:
-    """A fork server that has PyMuPDF preloaded where the platform has one, else spawn.
-
-    Both start children from a clean, single-threaded process: never a fork of the app
-    itself (Qt and engine threads).  The fork server also never re-imports ``__main__``.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["app.formats.pdf_preload"])
-        return ctx
-    return multiprocessing.get_context("spawn")
+_context = child_context  # a module attribute: tests start children their own way
 
 
 class _Child:

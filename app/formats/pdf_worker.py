@@ -23,6 +23,7 @@ tests replace its functions inside the child (``tests/app/pdf_child_hooks.py``).
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import sys
 import time
@@ -290,6 +291,18 @@ def _usage() -> dict[str, float]:
 def worker_main(conn: Connection, task: WorkerTask) -> None:
     """Entry point of the child process."""
     run_child(conn, task.memory_limit_mb, lambda: _run(conn, task))
+
+
+def child_context() -> Any:
+    """How parsing children start: from a fork server that has PyMuPDF preloaded where the
+    platform has one, else spawned.  Both start children from a clean, single-threaded
+    process: never a fork of the app itself (Qt and engine threads).  The fork server also
+    never re-imports ``__main__``."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["app.formats.pdf_preload"])
+        return ctx
+    return multiprocessing.get_context("spawn")
 
 
 def run_child(conn: Connection, memory_limit_mb: int, body: Callable[[], None]) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import codecs
 import html
 import logging
-import multiprocessing
 import re
 import threading
 import time
@@ -25,11 +24,16 @@ import zipfile
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 
-from app.formats.pdf_worker import WorkerTask, import_pymupdf, open_document, run_child
+from app.formats.pdf_worker import (
+    WorkerTask,
+    child_context,
+    import_pymupdf,
+    open_document,
+    run_child,
+)
 from app.formats.safe_xml import XmlPartCheck
 from app.formats.sniff import detect_format
 from app.formats.textenc import decode
@@ -48,16 +52,6 @@ class SampleOptions:
     max_text_bytes: int = 64 << 10  # bytes read at most from a text file
     timeout_s: float = 10.0
     memory_limit_mb: int = 1024
-
-
-def child_context() -> Any:
-    """The PDF reader's way of starting children: from a fork server that has PyMuPDF
-    preloaded where the platform has one, else spawned; never a fork of the app itself."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["app.formats.pdf_preload"])
-        return ctx
-    return multiprocessing.get_context("spawn")
 
 
 def sample_text(path: Path, options: SampleOptions | None = None,
