@@ -28,6 +28,9 @@ _BOLD_RE = re.compile(r"bold|black|heavy|semibold|demi|[-,]bd", re.IGNORECASE)
 _ITALIC_RE = re.compile(r"italic|oblique|[-,]it$|[-,]bdit|[-,]i$", re.IGNORECASE)
 _SENTENCE_END = ".!?:;。！？»”\""
 _HYPHENS = "-\u2010\u00ad"
+_WORD_END = re.compile(r"\w+$")
+_WORD_START = re.compile(r"^\w+")
+_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 # Presentation forms (Arabic shaping, Latin ligatures) are folded back to plain letters.
 _COMPAT_RE = re.compile("[\ufb00-\ufdff\ufe70-\ufeff]+")
 _RTL_RE = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
@@ -65,6 +68,10 @@ class RawBlock:
     column: int = 0  # -1: spans several columns
     flags: list[str] = field(default_factory=list)  # "unreadable": no usable encoding
     ocr: OcrInfo | None = None  # text read by OCR, or from an invisible OCR layer
+    # Words joined across a line-end hyphen, as (joined, hyphenated): "sousrépertoires",
+    # "sous-répertoires"; :func:`restore_hyphens` puts back the hyphens the document
+    # writes elsewhere.
+    joins: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -170,8 +177,10 @@ def _is_cjk(ch: str) -> bool:
     return "\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uff00" <= ch <= "\uffef"
 
 
-def join_lines(lines: Sequence[Line]) -> list[Run]:
-    """Runs of a paragraph: lines joined by spaces, hyphenation at line ends undone."""
+def join_lines(lines: Sequence[Line], joins: list[tuple[str, str]] | None = None
+               ) -> list[Run]:
+    """Runs of a paragraph: lines joined by spaces, hyphenation at line ends undone (each
+    word so joined is added to ``joins`` as ``(joined, hyphenated)``)."""
     runs: list[Run] = []
     for line in lines:
         current = [Run(r.text, r.style) for r in line.runs]
@@ -185,6 +194,10 @@ def join_lines(lines: Sequence[Line]) -> list[Run]:
             if (len(tail) >= 2 and tail[-1] in _HYPHENS and tail[-2].isalpha()
                     and head[0].islower()):
                 runs[-1] = Run(tail[:-1], prev.style)
+                before, after = _WORD_END.search(tail[:-1]), _WORD_START.match(head)
+                if joins is not None and before and after:
+                    joins.append((before.group() + after.group(),
+                                  before.group() + "-" + after.group()))
             elif tail and (_is_cjk(tail[-1]) and _is_cjk(head[0])):
                 runs[-1] = Run(tail, prev.style)
             else:
@@ -244,7 +257,8 @@ def _union(boxes: Iterable[Rect]) -> Rect:
 
 
 def make_block(lines: Sequence[Line], hint: str | None = None) -> RawBlock | None:
-    runs = join_lines(lines)
+    joins: list[tuple[str, str]] = []
+    runs = join_lines(lines, joins)
     if not runs or not "".join(r.text for r in runs).strip():
         return None
     weights: dict[Style, int] = {}
@@ -259,7 +273,7 @@ def make_block(lines: Sequence[Line], hint: str | None = None) -> RawBlock | Non
                 else "caption" if CAPTION_RE.match(text) else "paragraph")
     return RawBlock(runs=runs, bbox=_union(ln.bbox for ln in lines), lines=len(lines),
                     rotation=lines[0].angle, font=main.font, size=main.size,
-                    color=main.color, hint=hint, flags=flags)
+                    color=main.color, hint=hint, flags=flags, joins=joins)
 
 
 # -- reading order ----------------------------------------------------------------------
@@ -448,7 +462,32 @@ def _continues(a: RawBlock, b: RawBlock) -> bool:
 
 
 def _merge(a: RawBlock, b: RawBlock) -> RawBlock:
-    runs = join_lines([Line(a.bbox, 0, a.runs), Line(b.bbox, 0, b.runs)])
+    joins = a.joins + b.joins
+    runs = join_lines([Line(a.bbox, 0, a.runs), Line(b.bbox, 0, b.runs)], joins)
     return RawBlock(runs=runs, bbox=_union((a.bbox, b.bbox)), lines=a.lines + b.lines,
                     rotation=a.rotation, font=a.font, size=a.size, color=a.color,
-                    hint=a.hint, column=a.column, flags=sorted({*a.flags, *b.flags}))
+                    hint=a.hint, column=a.column, flags=sorted({*a.flags, *b.flags}),
+                    joins=joins)
+
+
+def restore_hyphens(pages: Sequence[PageData]) -> int:
+    """Put back the hyphen of words joined at a line end when the document writes the
+    hyphenated form elsewhere ("apt-get", "sous-répertoires": a real hyphen that fell at a
+    line end); others stay joined (typesetting's syllable breaks).  Returns the count."""
+    hyphenated = {w.casefold() for page in pages for block in page.blocks
+                  for w in _HYPHENATED.findall(block.text)}
+    restored = 0
+    for page in pages:
+        for block in page.blocks:
+            for joined, hyphen in block.joins:
+                if hyphen.casefold() not in hyphenated:
+                    continue
+                word = re.compile(rf"(?<!\w){re.escape(joined)}(?!\w)")
+                for i, run in enumerate(block.runs):
+                    if found := word.search(run.text):
+                        start, end = found.span()
+                        block.runs[i] = Run(run.text[:start] + hyphen + run.text[end:],
+                                            run.style)
+                        restored += 1
+                        break
+    return restored

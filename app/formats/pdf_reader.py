@@ -40,7 +40,7 @@ from app.core.errors import (
 )
 from app.core.hashing import sha256_file
 from app.document import Document, DocumentMeta
-from app.formats.pdf_layout import PageData
+from app.formats.pdf_layout import PageData, restore_hyphens
 from app.formats.pdf_structure import add_pages
 from app.formats.pdf_worker import WorkerTask, child_context, worker_main
 from engines.errors import Cancelled
@@ -246,6 +246,10 @@ def read_pdf(path: Path, password: str | None = None, options: PdfReadOptions | 
     meta = DocumentMeta(source_path=path, sha256=sha256_file(path), format="pdf",
                         page_count=int(info["page_count"]), title=info.get("title"))
     doc = Document(meta=meta, warnings=list(info["warnings"]))
+    restored = restore_hyphens(pages)
+    if restored:
+        log.info("%d line-end hyphens kept: the document writes those words hyphenated",
+                 restored)
     add_pages(doc, pages)
     if not doc.blocks and not doc.meta.scanned_pages:
         doc.warnings.append("No text was found in this PDF.")

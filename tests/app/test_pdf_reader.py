@@ -362,6 +362,49 @@ def test_join_lines_rules() -> None:
     assert joined("soft\u00ad", "ware") == "software"
 
 
+def test_join_lines_records_the_words_it_joins() -> None:
+    joins: list[tuple[str, str]] = []
+    runs = join_lines([_line("dans les sous-"), _line("répertoires du dossier")], joins)
+    assert "".join(r.text for r in runs) == "dans les sousrépertoires du dossier"
+    assert joins == [("sousrépertoires", "sous-répertoires")]
+
+
+_HYPHEN_LINES = ["Les fichiers de configuration sont rangés dans les sous-",
+                 "répertoires du dossier personnel, et la commande apt-",
+                 "get installe les paquets depuis les dépôts du système de",
+                 "fichiers. Chaque paquet a une descrip-",
+                 "tion courte et une longue."]
+
+
+def _hyphen_pdf(path: Path, elsewhere: str) -> Path:
+    import pymupdf
+
+    pdf = pymupdf.open()
+    page = pdf.new_page()
+    for i, text in enumerate(_HYPHEN_LINES):
+        page.insert_text((72, 100 + 13 * i), text, fontsize=11)
+    if elsewhere:
+        page.insert_text((72, 220), elsewhere, fontsize=11)
+    pdf.save(str(path))
+    pdf.close()
+    return path
+
+
+def test_a_real_hyphen_at_a_line_end_is_kept_when_the_document_writes_it(folder: Path) -> None:
+    """Typesetting's syllable breaks are undone ("descrip-/tion"), but "sous-répertoires"
+    and "apt-get" keep their hyphen: the document writes them so elsewhere (the PDF
+    reader used to give "sousrépertoires" and "aptget")."""
+    doc = read_pdf(_hyphen_pdf(folder / "hyphens.pdf",
+                               "Voir les Sous-répertoires et la commande apt-get plus bas."))
+    text = doc.blocks[0].text
+    assert "les sous-répertoires du dossier" in text
+    assert "la commande apt-get installe" in text
+    assert "une description courte" in text
+    # No evidence elsewhere: the line-end hyphens are taken for syllable breaks.
+    bare = read_pdf(_hyphen_pdf(folder / "bare.pdf", ""))
+    assert "sousrépertoires" in bare.blocks[0].text and "aptget" in bare.blocks[0].text
+
+
 def test_garbage_encoding_is_flagged() -> None:
     from app.formats.pdf_layout import make_block
 
