@@ -81,3 +81,31 @@ def test_from_translation_without_a_model_says_what_to_do(
     err = capsys.readouterr().err
     assert "--from-translation needs a fr→en translation model" in err
     assert "--source-then-translate" in err
+
+
+HELP_FR = [
+    "Choisissez Fichier - Enregistrer sous pour enregistrer le document sous un autre nom.",
+    "Cliquez sur OK pour fermer la boîte de dialogue et appliquer les 3 modifications.",
+    "Sélectionnez le texte que vous voulez mettre en forme, puis choisissez Format - Caractères.",
+]
+
+
+def test_from_translation_with_a_real_model_summarizes_the_english(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        lohelp_model: Path) -> None:
+    """The success path: the installed fr→en model translates every block, then the
+    summary is made from that English (not from the French source)."""
+    monkeypatch.setenv("PASSERELLE_DATA_DIR", str(tmp_path / "data"))
+    assert main(["models", "import", str(lohelp_model), "--quiet"]) == 0
+    src = simple_docx(tmp_path / "aide.docx", HELP_FR, heading="Aide de LibreOffice")
+    out_file = tmp_path / "summary.json"
+    assert main(["summarize", str(src), "--engine", "extractive", "--lang", "en",
+                 "--from-translation", "--output-format", "json", "--out", str(out_file),
+                 "--quiet"]) == 0
+    assert "Translating 4 blocks before summarizing" in capsys.readouterr().err
+    data = json.loads(out_file.read_text(encoding="utf-8"))
+    assert data["basis"] == "translation" and data["language"] == "en"
+    words = set(data["text"].lower().replace(".", " ").replace(",", " ").split())
+    assert {"the", "to"} <= words, data["text"]  # English, from the translation
+    assert not words & {"le", "la", "pour", "vous", "sur"}, data["text"]
+    assert "3" in data["text"] or "OK" in data["text"], data["text"]
