@@ -84,7 +84,10 @@ def write_atomic(target: Path, write: Callable[[Path], object], source: Path | N
 
 def default_output(source: Path, target_lang: str, suffix: str | None = None,
                    folder: Path | None = None) -> Path:
-    """``name.en.docx`` beside the source (or in ``folder``); never the source itself."""
+    """``name.en.docx`` beside the source (or in ``folder``); never the source itself.
+    An empty ``target_lang`` names an output that keeps the source's own text
+    (``name.ocr.pdf``): its ``suffix`` then differs from the source's."""
     source = Path(source)
     ext = suffix or source.suffix
-    return (folder or source.parent) / f"{source.stem}.{target_lang}{ext}"
+    lang = f".{target_lang}" if target_lang else ""
+    return (folder or source.parent) / f"{source.stem}{lang}{ext}"

@@ -60,7 +60,8 @@ register_writer(WriterSpec("pdf", ".pdf", write_pdf_inplace, ("pdf", "image"),
 register_writer(WriterSpec("pdf-bilingual", ".bilingual.pdf", write_pdf_bilingual, ("pdf", "image"),
                            "Original and translated pages side by side"))
 register_writer(WriterSpec("pdf-searchable", ".ocr.pdf", write_searchable_pdf, ("pdf", "image"),
-                           "The scan with its OCR text underneath (searchable, source language)"))
+                           "The scan with its OCR text underneath (searchable, source language)",
+                           keeps_source_text=True))
 register_writer(WriterSpec("pptx", ".pptx", write_pptx, ("pptx",),
                            "Translated PowerPoint presentation"))
 register_writer(WriterSpec("xlsx", ".xlsx", write_xlsx, ("xlsx",),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.errors import UnsupportedDocument
+from app.core.output import default_output
 from app.document import Document
 from app.formats.sniff import detect_format
 
@@ -32,6 +33,13 @@ class WriterSpec:
     write: Writer
     sources: tuple[str, ...]  # source formats it can render
     description: str
+    keeps_source_text: bool = False  # not a translation (pdf-searchable): no language tag
+
+    def output_path(self, source: Path, target_lang: str, folder: Path | None = None) -> Path:
+        """Where it writes by default: ``name.en.docx``, or ``name.ocr.pdf`` for an output
+        in the source's own language."""
+        return default_output(source, "" if self.keeps_source_text else target_lang,
+                              self.suffix, folder)
 
 
 _READERS: dict[str, Reader] = {}

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from app.core.config import JobConfig
 from app.core.errors import AppError, InputError, OutputError, present
-from app.core.output import default_output, write_atomic
+from app.core.output import write_atomic
 from app.formats.registry import default_output_format, writer_for
 from app.formats.sniff import format_for_suffix
 from app.pipeline.fidelity import summary_line
@@ -147,7 +147,7 @@ def output_for(path: Path, folder: Path, config: JobConfig) -> Path:
     elif fmt == "msg":
         fmt = "eml"  # an Outlook message is read, and written, as an e-mail
     name = config.output_format or default_output_format(fmt)
-    return default_output(path, config.target_lang, writer_for(name, fmt).suffix, folder)
+    return writer_for(name, fmt).output_path(path, config.target_lang, folder)
 
 
 def _translate_one(path: Path, folder: Path, template: JobConfig,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.errors import ConfigError, NeedsOCR
-from app.core.output import default_output, write_atomic
+from app.core.output import write_atomic
 from app.document import TranslationStatus
 from app.formats.ocr_reader import OcrOptions
 from app.formats.registry import default_output_format, read_document, writer_for
@@ -210,7 +210,7 @@ class WriteStage:
         doc, cfg = job.doc, job.config
         fmt = cfg.output_format or default_output_format(doc.meta.format)
         spec = writer_for(fmt, doc.meta.format)
-        out = cfg.output or default_output(cfg.input, cfg.target_lang, spec.suffix)
+        out = cfg.output or spec.output_path(cfg.input, cfg.target_lang)
         job.check_cancel()
         job.report(0.0, f"Writing {out.name}")
         write_atomic(out, lambda tmp: spec.write(doc, tmp), source=cfg.input,

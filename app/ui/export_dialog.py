@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from app.core.output import default_output
 from app.ui.qt import (
     QComboBox,
     QCoreApplication,
@@ -101,9 +100,8 @@ class ExportDialog(QDialog):
     def _on_formats_current_index_changed(self, index: int) -> None:
         if index < 0:
             return
-        suffix = writer_registry().writer_for(self.selected_format(), self.source_format).suffix
-        self.path.setText(str(default_output(self.source, self.target_lang, suffix,
-                                             folder=self.folder)))
+        spec = writer_registry().writer_for(self.selected_format(), self.source_format)
+        self.path.setText(str(spec.output_path(self.source, self.target_lang, self.folder)))
 
     def _on_browse_clicked(self) -> None:
         name, _ = QFileDialog.getSaveFileName(

@@ -294,6 +294,20 @@ def test_searchable_pdf_has_the_ocr_text_under_the_image(tmp_path: Path) -> None
     assert out[0].search_for("commission")
 
 
+def test_the_searchable_pdf_is_named_without_a_target_language(tmp_path: Path) -> None:
+    """It holds the scan's own text, not a translation: scan.ocr.pdf, not scan.en.ocr.pdf."""
+    from app.core.config import JobConfig
+    from app.pipeline.batch import output_for
+
+    scan = tmp_path / "scan.pdf"
+    assert writer_for("pdf-searchable", "pdf").output_path(scan, "en") == tmp_path / "scan.ocr.pdf"
+    assert writer_for("pdf", "pdf").output_path(scan, "en") == tmp_path / "scan.en.pdf"
+    assert writer_for("pdf-searchable", "image").output_path(
+        tmp_path / "page.png", "en", tmp_path / "out") == tmp_path / "out" / "page.ocr.pdf"
+    config = JobConfig(input=scan, target_lang="en", output_format="pdf-searchable")
+    assert output_for(scan, tmp_path / "out", config) == tmp_path / "out" / "scan.ocr.pdf"
+
+
 def test_missing_language_data_names_the_package(tmp_path: Path) -> None:
     assert TESSDATA is not None
     if "spa" in installed_languages(TESSDATA):
