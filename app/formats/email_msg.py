@@ -2,7 +2,8 @@
 kept, supported attachments translated through their own format adapters.
 
 Blocks: the subject, the paragraphs of each ``text/plain`` body (as plain text), the
-blocks of each ``text/html`` body (as an HTML page), then the blocks of each attachment
+blocks of each ``text/html`` body (as an HTML page), the subject of each message attached
+whole (before its own bodies), then the blocks of each attachment
 whose format the registry reads (Word, PowerPoint, Excel, OpenDocument, PDF, text…),
 their locators prefixed with the attachment's number.  Addresses, dates and every other
 header are kept as they are.  Outputs: the translated message (``eml``) and a bilingual
@@ -47,12 +48,19 @@ def parse_message(path: Path) -> EmailMessage:
 
 
 def _parts(msg: EmailMessage) -> list[tuple[int, EmailMessage, str]]:
-    """(number, part, role) for bodies ("plain", "html") and attachments ("attachment")."""
+    """(number, part, role) for bodies ("plain", "html"), attachments ("attachment") and
+    messages attached whole ("message": the attached message itself, whose parts follow)."""
     out = []
     for n, part in enumerate(msg.walk()):
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822":
+            payload = part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if isinstance(inner, EmailMessage):
+                out.append((n, inner, "message"))
+            continue
         if part.is_multipart():
             continue
-        ctype = part.get_content_type()
         if part.get_content_disposition() == "attachment" or part.get_filename():
             out.append((n, part, "attachment"))
         elif ctype == "text/plain":
@@ -98,25 +106,23 @@ def read_eml(path: Path, password: str | None = None) -> Document:
                 add_text_blocks(doc, _text(part), f"plain{n}")
             elif role == "html" and _text(part).strip():
                 add_html_blocks(doc, _text(part), f"{path.name} part {n}", f"html{n}")
+            elif role == "message":
+                _read_attached_message(doc, part, n)
             else:
                 _read_attachment(doc, part, n, Path(tmp))
-    for inner in _attached_messages(msg):
-        doc.warnings.append(f"Attached message \"{inner.get('Subject', '') or '?'}\": its text "
-                            "is translated with this message's; its headers are kept.")
     log.info("Read %s: %d blocks", path.name, len(doc.blocks))
     return doc
 
 
-def _attached_messages(msg: EmailMessage) -> list[EmailMessage]:
-    """Messages attached whole (``message/rfc822``), whose parts :func:`_parts` walks."""
-    out = []
-    for part in msg.walk():
-        if part.get_content_type() == "message/rfc822":
-            payload = part.get_payload()
-            inner = payload[0] if isinstance(payload, list) and payload else None
-            if isinstance(inner, EmailMessage):
-                out.append(inner)
-    return out
+def _read_attached_message(doc: Document, inner: EmailMessage, n: int) -> None:
+    """A message attached whole: its subject is a block (before its text, which
+    :func:`_parts` walks next); its other headers stay as they are."""
+    subject = str(inner.get("Subject", "") or "")
+    if subject.strip():
+        doc.add_block(BlockKind.HEADING, [Run(subject)], Locator("subject", (n,)), level=2)
+    doc.warnings.append(f"Attached message \"{subject or '?'}\": its subject and text are "
+                        "translated with this message's; its other headers (From, To, Date) "
+                        "are kept.")
 
 
 def _read_attachment(doc: Document, part: EmailMessage, n: int, folder: Path) -> None:
@@ -151,6 +157,11 @@ def translated_message(doc: Document) -> EmailMessage:
             elif role == "html" and _text(part).strip():
                 part.set_content(translate_html(_text(part), doc, f"part {n}", f"html{n}"),
                                  subtype="html", charset="utf-8")
+            elif role == "message":
+                inner_subject = by_key.get(f"subject/{n}")
+                if (inner_subject is not None
+                        and inner_subject.translation.status is TranslationStatus.TRANSLATED):
+                    part.replace_header("Subject", inner_subject.translation.text)
             else:
                 _write_attachment(doc, part, n, Path(tmp))
     if doc.target_language:

@@ -145,3 +145,32 @@ def test_bilingual_pdf_renders_arabic_and_cyrillic(tmp_path: Path) -> None:
     assert "يغادر" in shaped and "مستودع" in shaped and "الفجر"[2:] in shaped
     assert not any(ch == "\ufffd" for ch in text), "a glyph is missing"
     assert len(fonts) >= 2, fonts  # the Arabic script needed a font of its own
+
+
+def test_a_forwarded_message_has_its_subject_translated_and_its_headers_kept(
+        tmp_path: Path) -> None:
+    from app.formats.email_msg import read_eml
+
+    inner = EmailMessage()
+    inner["From"] = "Sergent Durand <durand@example.org>"
+    inner["Date"] = "Mon, 30 Nov 2026 17:05:00 +0100"
+    inner["Subject"] = "Fuel order for the convoy"
+    inner.set_content("Order two thousand litres of diesel.\n")
+    outer = EmailMessage()
+    outer["From"] = "martin@example.org"
+    outer["Subject"] = "Forwarded order"
+    outer.set_content("See the order below.\n")
+    outer.add_attachment(inner)  # message/rfc822
+    src = tmp_path / "forward.eml"
+    src.write_bytes(outer.as_bytes())
+    texts = [b.text for b in read_eml(src).blocks]
+    assert texts.index("Fuel order for the convoy") < texts.index(
+        "Order two thousand litres of diesel."), "its subject comes before its text"
+    out = tmp_path / "forward.fr.eml"
+    job = translate(src, out)
+    assert_faithful(job)
+    forwarded = next(parse(out).iter_attachments()).get_content()
+    assert forwarded["Subject"] == pseudo_localize("Fuel order for the convoy")
+    assert forwarded["From"] == "Sergent Durand <durand@example.org>"
+    assert forwarded["Date"] == "Mon, 30 Nov 2026 17:05:00 +0100"
+    assert parse(out)["Subject"] == pseudo_localize("Forwarded order")

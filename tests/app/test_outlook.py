@@ -115,7 +115,7 @@ def test_msg_attachments_translated_and_listed(tmp_path: Path) -> None:
     warnings = " | ".join(job.doc.warnings)
     assert "Attachment note.docx translated (2 blocks)" in warnings
     assert "photo.png (image/png) kept as it is" in warnings
-    assert 'Attached message "Fuel order": its text is translated' in warnings
+    assert 'Attached message "Fuel order": its subject and text are translated' in warnings
     after = email.message_from_binary_file(out.open("rb"), policy=policy.default)
     assert isinstance(after, EmailMessage)
     attachments = {a.get_filename() or a.get_content_type(): a
@@ -127,7 +127,7 @@ def test_msg_attachments_translated_and_listed(tmp_path: Path) -> None:
     assert pseudo_localize("Check the brakes of every truck.") in paragraphs
     assert attachments["photo.png"].get_content() == b"\x89PNG\r\n\x1a\n" + bytes(4096)
     forwarded = attachments["message/rfc822"].get_content()
-    assert forwarded["Subject"] == "Fuel order"
+    assert forwarded["Subject"] == pseudo_localize("Fuel order")  # translated, not kept
     inner = forwarded.get_body(("plain",))
     assert inner is not None and accented("diesel") in inner.get_content()
 
