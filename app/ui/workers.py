@@ -8,13 +8,14 @@ its queued signals.  Jobs sharing one loaded model pass one at a time through a
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import inspect
 import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from app.pipeline.job import Job, Stage, run
@@ -265,22 +266,25 @@ def gate_key(job: Job) -> str:
     return f"{job.config.engine}:{job.config.model or ''}"
 
 
-class TranslateWorker:
-    """Reads and translates one document, stopping before the export.
+class GatedWorker:
+    """Base of the workers that take their turns at a :class:`ModelGate`.
 
-    The prepare stages (extract, detect) pass one job at a time through the gate's
-    reading key, the model stages (translate, verify) through the key of this job's
-    model: reading the next document overlaps the translation of the current one.
+    A subclass supplies :meth:`work`, which returns the result; :meth:`run` emits it as
+    ``finished``, or any exception as ``failed`` (logged unless it is ``Cancelled``, by the
+    subclass module's logger), then calls :meth:`after` and sets ``done``.  ``what`` names
+    the work in that log line.
     """
 
-    def __init__(self, job: Job, stages: list[Stage], gate: ModelGate, ticket: int) -> None:
+    what = "Job"
+
+    def __init__(self, job: Job, gate: ModelGate, ticket: int) -> None:
         self.job, self.gate, self.ticket = job, gate, ticket
-        self.prepare, self.model, _ = split_stages(stages)
         self.signals = WorkerSignals()
         self.done = threading.Event()
         self._last_emit = 0.0
 
     def _progress(self, offset: float, scale: float) -> Callable[[float, str], None]:
+        """A throttled ``report(fraction, message)`` mapping 0..1 onto offset..offset+scale."""
         def report(fraction: float, message: str) -> None:
             now = time.monotonic()
             if fraction < 1.0 and now - self._last_emit < PROGRESS_INTERVAL_S:
@@ -289,36 +293,65 @@ class TranslateWorker:
             emit(self.signals.progress, offset + scale * fraction, message)
         return report
 
+    @contextlib.contextmanager
+    def _turn(self, key: str) -> Iterator[None]:
+        """Holds the gate's ``key`` for this worker's ticket (cancellable while waiting)."""
+        self.gate.enter(key, self.ticket, self.job.cancel)
+        try:
+            yield
+        finally:
+            self.gate.leave(key, self.ticket)
+
+    def work(self) -> object:
+        raise NotImplementedError
+
+    def after(self) -> None:
+        """Called once the result or the error is emitted, before ``done`` is set."""
+
     def run(self) -> None:
+        try:
+            result = self.work()
+        except BaseException as exc:
+            if not isinstance(exc, Cancelled):
+                logging.getLogger(type(self).__module__).info(  # the subclass's logger
+                    "%s %s failed: %s", self.what, self.job.config.input.name, exc)
+            emit(self.signals.failed, exc)
+        else:
+            emit(self.signals.finished, result)
+        finally:
+            self.after()
+            self.done.set()
+
+
+class TranslateWorker(GatedWorker):
+    """Reads and translates one document, stopping before the export.
+
+    The prepare stages (extract, detect) pass one job at a time through the gate's
+    reading key, the model stages (translate, verify) through the key of this job's
+    model: reading the next document overlaps the translation of the current one.
+    """
+
+    def __init__(self, job: Job, stages: list[Stage], gate: ModelGate, ticket: int) -> None:
+        super().__init__(job, gate, ticket)
+        self.prepare, self.model, _ = split_stages(stages)
+
+    def work(self) -> Job:
         job = self.job
         w_prep = sum(s.weight for s in self.prepare)
         w_model = sum(s.weight for s in self.model)
         share = w_prep / ((w_prep + w_model) or 1.0)
-        try:
-            emit(self.signals.state, "reading")
-            job.progress = self._progress(0.0, share)
-            # One document is read at a time: python-docx parses with one module-level
-            # lxml parser, which must not be used by two threads at once.
-            self.gate.enter(READ_KEY, self.ticket, job.cancel)
-            try:
-                run(job, self.prepare)
-            finally:
-                self.gate.leave(READ_KEY, self.ticket)
-            emit(self.signals.state, "waiting")
-            key = gate_key(job)
-            self.gate.enter(key, self.ticket, job.cancel)
-            try:
-                emit(self.signals.state, "translating")
-                job.progress = self._progress(share, 1.0 - share)
-                run(job, self.model)
-            finally:
-                self.gate.leave(key, self.ticket)
-        except BaseException as exc:
-            if not isinstance(exc, Cancelled):
-                log.info("Job %s failed: %s", job.config.input.name, exc)
-            emit(self.signals.failed, exc)
-        else:
-            emit(self.signals.finished, job)
-        finally:
-            job.progress = None
-            self.done.set()
+        emit(self.signals.state, "reading")
+        job.progress = self._progress(0.0, share)
+        # One document is read at a time: python-docx parses with one module-level
+        # lxml parser, which must not be used by two threads at once.
+        with self._turn(READ_KEY):
+            run(job, self.prepare)
+        emit(self.signals.state, "waiting")
+        with self._turn(gate_key(job)):
+            emit(self.signals.state, "translating")
+            job.progress = self._progress(share, 1.0 - share)
+            run(job, self.model)
+        return job
+
+    def after(self) -> None:
+        self.job.progress = None
