@@ -46,7 +46,7 @@ from app.document import Document, DocumentMeta
 from app.formats.ocr_engine import ISO_LANGS, find_tessdata, installed_languages, tesseract_lang
 from app.formats.ocr_images import image_header
 from app.formats.ocr_worker import OcrTask, worker_main
-from app.formats.pdf_layout import PageData
+from app.formats.pdf_layout import PageData, RawBlock
 from app.formats.pdf_reader import read_pdf
 from app.formats.pdf_structure import add_pages
 from app.formats.pdf_worker import child_context
@@ -257,8 +257,8 @@ def read_pdf_ocr(path: Path, password: str | None = None, progress: Progress | N
 def _read_areas(path: Path, pages: list[PageData], options: OcrOptions, password: str | None,
                 progress: Progress | None, cancel: threading.Event | None,
                 stats: dict[str, Any]) -> list[PageData]:
-    """Large images on text pages read by OCR; their blocks follow the page's text.  A
-    failure here costs only a warning: the page's text is read already."""
+    """Large images on text pages read by OCR; their blocks take their place in the page's
+    reading order.  A failure here costs only a warning: the page's text is read already."""
     areas = {p.index: list(p.ocr_areas) for p in pages if p.ocr_areas and not p.ocr}
     if not areas:
         return pages
@@ -277,9 +277,30 @@ def _read_areas(path: Path, pages: list[PageData], options: OcrOptions, password
     for page in pages:
         extra = by_index.get(page.index)
         if extra is not None and extra.blocks:
-            page.blocks += extra.blocks
+            for block in extra.blocks:
+                _place(page.blocks, block)
             stats["area_blocks"] = stats.get("area_blocks", 0) + len(extra.blocks)
     return pages
+
+
+def _place(blocks: list[RawBlock], block: RawBlock) -> None:
+    """Insert an image's OCR block where it stands in the page's reading order: before
+    the first block of its column that starts below it (never inside a table), else
+    after the last block of its column."""
+    x0, top, x1, _ = block.bbox
+    column = [i for i, b in enumerate(blocks) if min(x1, b.bbox[2]) - max(x0, b.bbox[0]) > 0]
+    at = next((i for i in column if blocks[i].bbox[1] >= top), None)
+    if at is None:
+        at = column[-1] + 1 if column else len(blocks)
+    while 0 < at < len(blocks) and _same_table(blocks[at - 1], blocks[at]):
+        at += 1  # the rest of a table: after it
+    if 0 < at <= len(blocks):
+        block.column = blocks[at - 1].column
+    blocks.insert(at, block)
+
+
+def _same_table(a: RawBlock, b: RawBlock) -> bool:
+    return a.cell is not None and b.cell is not None and a.cell[0] == b.cell[0]
 
 
 def _merge(old: PageData, new: PageData) -> PageData:

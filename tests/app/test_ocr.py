@@ -373,3 +373,22 @@ def test_scanned_image_inside_a_text_page_is_read(tmp_path: Path) -> None:
     scanned = [b for b in doc.blocks if b.ocr is not None]
     assert scanned and similarity(" ".join(b.text for b in scanned), FRENCH) > 0.9
     assert all(b.geometry and b.geometry.bbox[1] >= 149 for b in scanned)  # inside the image
+
+
+def test_a_scanned_image_takes_its_place_in_the_reading_order(tmp_path: Path) -> None:
+    """Text above the pasted scan, the scan's text, then the text below it: the OCR'd
+    blocks are not appended after the page's text."""
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=595, height=842)
+    page.insert_htmlbox(pymupdf.Rect(50, 40, 545, 120),
+                        "<p>Le présent courrier accompagne la lettre reproduite ci-dessous.</p>")
+    buf = io.BytesIO()
+    raster(typeset(FRENCH), dpi=200).save(buf, "PNG")
+    page.insert_image(pymupdf.Rect(50, 150, 545, 356), stream=buf.getvalue())
+    page.insert_htmlbox(pymupdf.Rect(50, 400, 545, 480),
+                        "<p>Merci de confirmer la réception de cette lettre avant vendredi.</p>")
+    pdf.save(tmp_path / "sandwich.pdf")
+    doc = read_pdf_ocr(tmp_path / "sandwich.pdf", ocr=OcrOptions(lang="fra"))
+    kinds = ["ocr" if b.ocr is not None else b.text.split()[0] for b in doc.blocks]
+    assert kinds[0] == "Le" and kinds[-1] == "Merci", kinds
+    assert set(kinds[1:-1]) == {"ocr"}, kinds
