@@ -123,6 +123,7 @@ class OcrInfo:
     texts: list[str] = field(default_factory=list)  # the text of each line, for a text layer
     low_words: list[str] = field(default_factory=list)  # words read with low confidence
     low_numbers: list[str] = field(default_factory=list)  # numbers read with low confidence
+    line_confidences: list[float] = field(default_factory=list)  # per line of ``lines``
 
 
 @dataclass

@@ -294,7 +294,8 @@ def build_blocks(pymupdf: Any, words: list[Word], pix: Any, matrix: Any, lang: s
         ocr = OcrInfo(engine=engine, confidence=round(conf / 100.0, 3), lines=page_lines,
                       texts=[" ".join(w.text for w in ln) for ln in line_words],
                       low_words=[w.text for w in all_words if w.conf < LOW_WORD_CONF],
-                      low_numbers=[w.text for w in all_words if suspect_number(w)])
+                      low_numbers=[w.text for w in all_words if suspect_number(w)],
+                      line_confidences=[round(_mean_conf(ln) / 100.0, 3) for ln in line_words])
         blocks.append(RawBlock(runs=[Run(text, Style(size=size, color=color))],
                                bbox=_union_f(page_lines), lines=len(line_words),
                                rotation=rotation, size=size, color=color, ocr=ocr))

@@ -177,6 +177,15 @@ def _check_ocr(report: FidelityReport, b: Block) -> None:
     if ocr.confidence is not None and ocr.confidence < LOW_OCR_CONFIDENCE:
         report.issues.append(_issue(b, "ocr", f"read by OCR with {ocr.confidence:.0%} "
                                     "confidence: check it against the scan"))
+    else:  # a sure block can still hold one unsure line (a stain, a fold, a stamp)
+        weak = [(n, c) for n, c in enumerate(ocr.line_confidences, 1)
+                if c < LOW_OCR_CONFIDENCE]
+        if weak:
+            n, c = min(weak, key=lambda item: item[1])
+            line = ocr.texts[n - 1] if n - 1 < len(ocr.texts) else ""
+            report.issues.append(_issue(
+                b, "ocr", f"line {n} read by OCR with {c:.0%} confidence"
+                + (f" (“{line[:60]}”)" if line else "") + ": check it against the scan"))
     if ocr.low_numbers:
         report.issues.append(_issue(b, "ocr-number", "check against the scan: "
                                     + ", ".join(ocr.low_numbers[:10])))

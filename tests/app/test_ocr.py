@@ -392,3 +392,40 @@ def test_a_scanned_image_takes_its_place_in_the_reading_order(tmp_path: Path) ->
     kinds = ["ocr" if b.ocr is not None else b.text.split()[0] for b in doc.blocks]
     assert kinds[0] == "Le" and kinds[-1] == "Merci", kinds
     assert set(kinds[1:-1]) == {"ocr"}, kinds
+
+
+def _ocr_doc(line_confidences: list[float], mean: float) -> object:
+    from app.document import BlockKind, DocumentMeta, Locator, OcrInfo, Run
+    from app.document import Document as Doc
+
+    doc = Doc(meta=DocumentMeta(source_path=Path("scan.pdf"), sha256="0" * 64, format="pdf",
+                                language="fr"))
+    lines = ["Le convoi part à l'aube.", "Il transporte du carburant."]
+    block = doc.add_block(BlockKind.PARAGRAPH, [Run(" ".join(lines))], Locator("page", (0,)))
+    block.ocr = OcrInfo(engine="tesseract fra", confidence=mean, texts=lines,
+                        lines=[(0, 0, 100, 10), (0, 12, 100, 22)],
+                        line_confidences=line_confidences)
+    block.translation.text = "The convoy leaves at dawn. It carries fuel."
+    block.translation.status = TranslationStatus.TRANSLATED
+    doc.target_language = "en"
+    return doc
+
+
+def test_one_unsure_line_in_a_sure_block_is_flagged() -> None:
+    """The block's mean confidence hides a stained line: the report names that line."""
+    from app.pipeline.fidelity import check
+
+    issues = [i for i in check(_ocr_doc([0.97, 0.55], 0.86)).issues  # type: ignore[arg-type]
+              if i.kind == "ocr"]
+    assert len(issues) == 1 and "line 2 read by OCR with 55% confidence" in issues[0].detail
+    assert "Il transporte du carburant." in issues[0].detail
+    clean = check(_ocr_doc([0.97, 0.91], 0.94))  # type: ignore[arg-type]
+    assert not [i for i in clean.issues if i.kind == "ocr"]
+
+
+def test_ocr_blocks_carry_a_confidence_per_line(tmp_path: Path) -> None:
+    doc = read_pdf_ocr(image_pdf([raster(typeset(FRENCH))], tmp_path / "lines.pdf"),
+                       ocr=OcrOptions(lang="fra"))
+    for b in doc.blocks:
+        assert b.ocr is not None and len(b.ocr.line_confidences) == len(b.ocr.lines) >= 1
+        assert all(0.0 <= c <= 1.0 for c in b.ocr.line_confidences)
