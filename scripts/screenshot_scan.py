@@ -15,14 +15,23 @@ import argparse
 import io
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from screenshots import REAL_FR, SIZE, import_models, save, settle, wait  # noqa: E402
+from screenshots import (  # noqa: E402
+    REAL_FR,
+    import_models,
+    open_review,
+    open_window,
+    save,
+    settle,
+    start_app,
+    wait,
+    wait_preview,
+)
 
 
 def make_scan(out: Path) -> Path:
@@ -52,28 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     if not (REAL_FR / "ch01s02.pdf").is_file():
         print(f"skipped: {REAL_FR} is absent")
         return 0
-    work = Path(tempfile.mkdtemp(prefix="passerelle-scan-shot-"))
-    os.environ["PASSERELLE_DATA_DIR"] = str(work / "data")
+    app, work = start_app("passerelle-scan-shot-")
 
-    from app.ui import isolation
-    from app.ui.i18n import LanguageManager
     from app.ui.jobs import JobState
-    from app.ui.main import create_app, preload
-    from app.ui.mainwindow import MainWindow
-    from app.ui.qt import QSettings
     from app.ui.settings import AppSettings
 
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work))
-    app = create_app()
-    isolation.warm_up()
-    preload()
     engine = import_models(None)
     scan = make_scan(work / "scan-aptitude.pdf")
-    window = MainWindow(AppSettings(engine=engine, source_lang="fr", target_lang="en",
-                                    output_folder=str(work)), LanguageManager())
-    window.resize(*SIZE)
-    window.show()
+    window = open_window(AppSettings(engine=engine, source_lang="fr", target_lang="en",
+                                     output_folder=str(work)))
     settle(app, 1.0)
     ids = window.add_files([scan])
     queue = window.controller.model
@@ -81,14 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     job = queue.by_id(ids[0])
     if job.state is not JobState.READY:
         raise SystemExit(f"the scan's job failed: {job.error}")
-    window.show_job(ids[0])
-    window.tabs.setCurrentWidget(window.review)
-    review = window.review
-    wait(app, review.rows_sized, 60, "review rows")
+    review = open_review(app, window, ids[0])
     flagged = review.model.flagged_rows()
     review.view.setCurrentIndex(review.model.index(flagged[0] if flagged else 2, 1))
-    if review.preview.isVisible():
-        wait(app, lambda: not review.preview.image.pixmap().isNull(), 60, "page preview")
+    wait_preview(app, review)
     settle(app, 0.5)
     save(window, args.out, "scan-review.png")
     window.close()

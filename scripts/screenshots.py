@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,11 @@ REAL_FR = SHARED / "corpus" / "real-fr"
 LOHELP = SHARED / "models" / "fr-en-lohelp-small"
 SIZE = (1280, 800)
 log = logging.getLogger("screenshots")
+
+if TYPE_CHECKING:
+    from app.ui.mainwindow import MainWindow
+    from app.ui.review import ReviewPane
+    from app.ui.settings import AppSettings
 
 
 def wait(app: object, until: Callable[[], bool], timeout: float, what: str) -> None:
@@ -58,6 +64,50 @@ def save(widget: object, out: Path, name: str) -> Path:
     widget.grab().save(str(path))  # type: ignore[attr-defined]
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return path
+
+
+def start_app(prefix: str) -> tuple[object, Path]:
+    """The application, its data and its settings (INI) in a new temporary folder, with
+    the isolation workers warmed up and the readers preloaded; returns (app, folder)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["PASSERELLE_DATA_DIR"] = str(work / "data")
+
+    from app.ui import isolation
+    from app.ui.main import create_app, preload
+    from app.ui.qt import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work))
+    app = create_app()
+    isolation.warm_up()
+    preload()
+    return app, work
+
+
+def open_window(settings: AppSettings) -> MainWindow:
+    """The main window with ``settings``, English UI, shown at the screenshots' size."""
+    from app.ui.i18n import LanguageManager
+    from app.ui.mainwindow import MainWindow
+
+    window = MainWindow(settings, LanguageManager())
+    window.resize(*SIZE)
+    window.show()
+    return window
+
+
+def open_review(app: object, window: MainWindow, job_id: int) -> ReviewPane:
+    """The review tab of job ``job_id``, once its rows are laid out."""
+    window.show_job(job_id)
+    window.tabs.setCurrentWidget(window.review)
+    review = window.review
+    wait(app, review.rows_sized, 60, "review rows")
+    return review
+
+
+def wait_preview(app: object, review: ReviewPane) -> None:
+    """Until the page preview shows an image, when the preview is shown at all."""
+    if review.preview.isVisible():
+        wait(app, lambda: not review.preview.image.pixmap().isNull(), 60, "page preview")
 
 
 def generated_documents(folder: Path) -> list[Path]:
@@ -106,8 +156,6 @@ def first_run_shots(app: object, out: Path, work: Path) -> None:
     """``first-run.png``: the window with no translation model (the demo LLM prepared by
     ``make demo-model`` is offered when present), then ``first-run-import.png``: the
     import of a folder standing for a USB drive (the lohelp model and a broken .gguf)."""
-    from app.ui.i18n import LanguageManager
-    from app.ui.mainwindow import MainWindow
     from app.ui.settings import AppSettings
 
     os.environ["PASSERELLE_MODELS"] = str(work / "first-run-models")  # an empty store
@@ -116,9 +164,7 @@ def first_run_shots(app: object, out: Path, work: Path) -> None:
     if LOHELP.is_dir():
         shutil.copytree(LOHELP, usb / "models" / "fr-en-lohelp-small")
     (usb / "models" / "old-draft.gguf").write_bytes(b"GGUF truncated copy")
-    window = MainWindow(AppSettings(engine="auto", target_lang="en"), LanguageManager())
-    window.resize(*SIZE)
-    window.show()
+    window = open_window(AppSettings(engine="auto", target_lang="en"))
     wait(app, lambda: window.models_state.summary is not None, 30, "the model probe")
     settle(app, 0.5)
     save(window, out, "first-run.png")
@@ -145,23 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     args.out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="passerelle-shots-"))
-    os.environ["PASSERELLE_DATA_DIR"] = str(work / "data")
+    app, work = start_app("passerelle-shots-")
 
     from app.pipeline.llm_select import demo_dir
     from app.ui import isolation
-    from app.ui.i18n import LanguageManager
     from app.ui.jobs import JobState
-    from app.ui.main import create_app, preload
-    from app.ui.mainwindow import MainWindow
-    from app.ui.qt import QSettings
     from app.ui.settings import AppSettings
 
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work))
-    app = create_app()
-    isolation.warm_up()
-    preload()
     first_run_shots(app, args.out, work)
     if args.first_run_only:
         return 0
@@ -173,12 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         files = [Path(shutil.copy(REAL_FR / n, docs / n)) for n in names]
     else:
         files = generated_documents(docs)
-    languages = LanguageManager()
     # The Debian chapter quotes much English (commands, options): name the source language.
-    window = MainWindow(AppSettings(engine=engine, source_lang="fr", target_lang="en"),
-                        languages)
-    window.resize(*SIZE)
-    window.show()
+    window = open_window(AppSettings(engine=engine, source_lang="fr", target_lang="en"))
     settle(app, 1.0)
 
     ids = window.add_files(files)
@@ -195,10 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         raise SystemExit(f"jobs failed: {[(f.path.name, f.error) for f in failed]}")
     pdf = next((i for i in ids if queue.by_id(i).path.suffix == ".pdf"), ids[0])
-    window.show_job(pdf)
-    window.tabs.setCurrentWidget(window.review)
-    review = window.review
-    wait(app, review.rows_sized, 60, "review rows")
+    review = open_review(app, window, pdf)
     model = review.model
     row = min(3, model.rowCount() - 1)
     review.view.setCurrentIndex(model.index(row, 1))
@@ -206,8 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     flagged = model.flagged_rows()
     if flagged:
         review.view.setCurrentIndex(model.index(flagged[0], 1))
-    if review.preview.isVisible():
-        wait(app, lambda: not review.preview.image.pixmap().isNull(), 60, "page preview")
+    wait_preview(app, review)
     settle(app)
     save(window, args.out, "review.png")
 
