@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (  # noqa: F401
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QFrame,

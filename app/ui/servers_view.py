@@ -2,6 +2,8 @@
 
 The servers come from the unit-wide and the user's servers files
 (:mod:`app.core.servers`); checking them runs in a worker, never on the GUI thread.
+The user's servers are added, edited and removed in a form (:mod:`app.ui.server_form`);
+the unit's are shown read-only.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from app.core.errors import OutputError
 from app.core.output import write_atomic
 from app.core.servers import (
     allow_list,
@@ -16,17 +19,24 @@ from app.core.servers import (
     unit_servers_file,
     user_servers_file,
 )
+from app.core.servers_file import read_user_servers, save_user_servers, unit_server_names
 from app.ui.qt import (
+    QAbstractItemView,
     QDesktopServices,
+    QDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     Qt,
     QTableView,
     QUrl,
     QVBoxLayout,
     QWidget,
+    Signal,
+    emit,
 )
+from app.ui.server_form import ServerForm
 from app.ui.table_model import Index, RowTableModel
 from app.ui.workers import FunctionWorker, start
 from engines import offline
@@ -59,7 +69,13 @@ def check_all(report: Any = None) -> list[ServerState]:
 
 
 class ServerStateModel(RowTableModel):
+    """The servers' states; the unit's servers (``unit_names``) are marked as such."""
+
     COLUMNS = 5
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.unit_names: set[str] = set()
 
     def headers(self) -> list[str]:
         return [self.tr("Server"), self.tr("Kind"), self.tr("State"), self.tr("Models"),
@@ -75,6 +91,8 @@ class ServerStateModel(RowTableModel):
             return None
         column = index.column()
         if column == 0:
+            if state.name in self.unit_names:
+                return self.tr("%1 (set by your unit)").replace("%1", state.name)
             return state.name
         if column == 1:
             return {"openai": "OpenAI API", "libretranslate": "LibreTranslate"}.get(
@@ -90,7 +108,13 @@ class ServerStateModel(RowTableModel):
 
 
 class ServersPanel(QWidget):
-    """The declared servers and a "Check servers" button (probes in a worker)."""
+    """The declared servers, a "Check servers" button (probes in a worker) and the form
+    that adds, edits and removes the user's own.
+
+    Signals: ``changed`` after the user's servers file was saved.
+    """
+
+    changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,6 +124,9 @@ class ServersPanel(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setMaximumHeight(130)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.title = QLabel()
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -107,9 +134,18 @@ class ServersPanel(QWidget):
         self.check_button.clicked.connect(self._on_check_clicked)
         self.edit_button = QPushButton()
         self.edit_button.clicked.connect(self._on_edit_clicked)
+        self.add_button = QPushButton()
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.change_button = QPushButton()
+        self.change_button.clicked.connect(self._on_change_clicked)
+        self.remove_button = QPushButton()
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.form: ServerForm | None = None
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
-        top.addWidget(self.edit_button)
+        for button in (self.add_button, self.change_button, self.remove_button,
+                       self.edit_button):
+            top.addWidget(button)
         top.addWidget(self.check_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -123,6 +159,9 @@ class ServersPanel(QWidget):
     def retranslate(self) -> None:
         self.title.setText(self.tr("Intranet servers"))
         self.check_button.setText(self.tr("Check servers"))
+        self.add_button.setText(self.tr("Add…"))
+        self.change_button.setText(self.tr("Edit…"))
+        self.remove_button.setText(self.tr("Remove"))
         self.edit_button.setText(self.tr("My servers…"))
         self.edit_button.setToolTip(self.tr("Open your own servers file (%1)")
                                     .replace("%1", str(user_servers_file())))
@@ -136,12 +175,67 @@ class ServersPanel(QWidget):
         except ServerConfigError as exc:
             self.message.setText(str(exc))
             return
+        unit = str(unit_servers_file())
+        self.model.unit_names = {n for n, s in servers.items() if s.origin == unit}
         self.model.set_rows(ServerState(s.name, s.kind, s.url) for s in servers.values())
-        if not servers:
-            self.message.setText(self.tr("No intranet server is declared (%1, %2).")
-                                 .replace("%1", str(unit_servers_file()))
-                                 .replace("%2", str(user_servers_file())))
+        self.message.setText("" if servers else
+                             self.tr("No intranet server is declared (%1, %2).")
+                             .replace("%1", unit).replace("%2", str(user_servers_file())))
         self.check_button.setEnabled(bool(servers))
+        self._update_buttons()
+
+    def reload(self) -> None:
+        """Re-read the servers files; the offline guard follows them, as at start-up."""
+        if offline.is_installed():  # the application's guard: follow the files
+            offline.install(allow_list())
+        self.list_declared()
+
+    def selected_name(self) -> str:
+        state = self.model.row_object(self.view.currentIndex())
+        return state.name if isinstance(state, ServerState) else ""
+
+    def select(self, name: str) -> None:
+        names = [s.name for s in self.model.states()]
+        if name in names:
+            self.view.selectRow(names.index(name))
+
+    def _update_buttons(self) -> None:
+        name = self.selected_name()
+        self.change_button.setEnabled(bool(name))
+        self.remove_button.setEnabled(bool(name) and name not in self.model.unit_names)
+
+    def server_form(self, name: str = "") -> ServerForm | None:
+        """Open (not modal-blocking) the form for a new server, or for ``name``: the user's
+        server to edit, or the unit's shown read-only.  None when the user's file cannot
+        be read (the reason is shown)."""
+        try:
+            servers = read_user_servers()
+            unit = configured_servers().get(name) if name in self.model.unit_names else None
+        except ServerConfigError as exc:
+            self.message.setText(str(exc))
+            return None
+        form = ServerForm(servers, name if name in servers and unit is None else None,
+                          unit_server_names(), unit, self)
+        form.finished.connect(self._on_form_finished)
+        self.form = form
+        form.open()
+        return form
+
+    def remove_server(self, name: str) -> bool:
+        """Remove ``name`` from the user's file (never the unit's); True when removed."""
+        try:
+            servers = read_user_servers()
+            if name in self.model.unit_names or name not in servers:
+                raise ServerConfigError(self.tr("Server '%1' is not in your servers file.")
+                                        .replace("%1", name), name)
+            del servers[name]
+            save_user_servers(servers)
+        except (ServerConfigError, OutputError, OSError) as exc:
+            self.message.setText(str(exc))
+            return False
+        self.reload()
+        emit(self.changed)
+        return True
 
     def edit_user_file(self) -> None:
         """Open the user's servers file in the system editor (created from a template)."""
@@ -155,9 +249,7 @@ class ServersPanel(QWidget):
         """Re-read the servers files (the offline guard follows them), then probe."""
         if self.busy:
             return
-        if offline.is_installed():  # the application's guard: follow the files
-            offline.install(allow_list())
-        self.list_declared()
+        self.reload()
         self.busy = True
         self.check_button.setEnabled(False)
         self.message.setText(self.tr("Checking…"))
@@ -168,6 +260,38 @@ class ServersPanel(QWidget):
 
     def _on_edit_clicked(self) -> None:
         self.edit_user_file()
+
+    def _on_add_clicked(self) -> None:
+        self.server_form()
+
+    def _on_change_clicked(self) -> None:
+        if self.selected_name():
+            self.server_form(self.selected_name())
+
+    def _on_remove_clicked(self) -> None:
+        name = self.selected_name()
+        if not name:
+            return
+        answer = QMessageBox.question(
+            self, self.tr("Remove the server?"),
+            self.tr("Remove %1 from your servers file?").replace("%1", name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.remove_server(name)
+
+    def _on_form_finished(self, result: int) -> None:
+        form, self.form = self.form, None
+        if form is None:
+            return
+        form.deleteLater()
+        if result == QDialog.DialogCode.Accepted and not form.read_only:
+            self.reload()
+            self.select(form.name.text().strip())
+            emit(self.changed)
+
+    def _on_selection_changed(self, *_args: Any) -> None:
+        self._update_buttons()
 
     def _on_checked(self, states: list[ServerState]) -> None:
         self.busy = False

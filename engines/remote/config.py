@@ -139,6 +139,13 @@ def parse_server(name: str, entry: dict[str, Any], origin: str = "") -> ServerCo
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ServerConfigError(f"Server '{name}': url must be http(s)://host[:port]/..., "
                                 f"not {url!r}.", name)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ServerConfigError(f"Server '{name}': the port in the url must be a number "
+                                f"from 1 to 65535, not {url!r}.", name)
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ServerConfigError(f"Server '{name}': no credentials, query or fragment in the "
                                 "url (use api_key_file or api_key_keyring).", name)

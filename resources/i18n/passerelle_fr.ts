@@ -974,6 +974,153 @@
     </message>
 </context>
 <context>
+    <name>ServerForm</name>
+    <message>
+        <source>letters, digits, &apos;.&apos;, &apos;_&apos;, &apos;-&apos;</source>
+        <translation>lettres, chiffres, « . », « _ », « - »</translation>
+    </message>
+    <message>
+        <source>LibreTranslate (translation)</source>
+        <translation>LibreTranslate (traduction)</translation>
+    </message>
+    <message>
+        <source>OpenAI-compatible (LLM)</source>
+        <translation>Compatible OpenAI (LLM)</translation>
+    </message>
+    <message>
+        <source>The server&apos;s first model</source>
+        <translation>Le premier modèle du serveur</translation>
+    </message>
+    <message>
+        <source>service/user</source>
+        <translation>service/utilisateur</translation>
+    </message>
+    <message>
+        <source>The system&apos;s trusted CAs</source>
+        <translation>Les autorités de certification du système</translation>
+    </message>
+    <message>
+        <source>Allow plain http to this host</source>
+        <translation>Autoriser le http non chiffré vers cet hôte</translation>
+    </message>
+    <message>
+        <source>Demo-quality model (outputs marked DEMO)</source>
+        <translation>Modèle de démonstration (résultats marqués DEMO)</translation>
+    </message>
+    <message>
+        <source>Server set by your unit</source>
+        <translation>Serveur défini par votre unité</translation>
+    </message>
+    <message>
+        <source>Set by your unit in %1: read-only.</source>
+        <translation>Défini par votre unité dans %1 : lecture seule.</translation>
+    </message>
+    <message>
+        <source>Edit a server</source>
+        <translation>Modifier un serveur</translation>
+    </message>
+    <message>
+        <source>Add a server</source>
+        <translation>Ajouter un serveur</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Nom :</translation>
+    </message>
+    <message>
+        <source>Kind:</source>
+        <translation>Type :</translation>
+    </message>
+    <message>
+        <source>Base URL:</source>
+        <translation>URL de base :</translation>
+    </message>
+    <message>
+        <source>Model (OpenAI):</source>
+        <translation>Modèle (OpenAI) :</translation>
+    </message>
+    <message>
+        <source>API key file:</source>
+        <translation>Fichier de la clé d&apos;API :</translation>
+    </message>
+    <message>
+        <source>API key in the OS keyring:</source>
+        <translation>Clé d&apos;API dans le trousseau du système :</translation>
+    </message>
+    <message>
+        <source>CA bundle (PEM):</source>
+        <translation>Certificats d&apos;autorité (PEM) :</translation>
+    </message>
+    <message>
+        <source>Requests in parallel:</source>
+        <translation>Requêtes en parallèle :</translation>
+    </message>
+    <message>
+        <source>Timeouts, retries and batches</source>
+        <translation>Délais, nouvelles tentatives et lots</translation>
+    </message>
+    <message>
+        <source>Read timeout (s):</source>
+        <translation>Délai de lecture (s) :</translation>
+    </message>
+    <message>
+        <source>Connect timeout (s):</source>
+        <translation>Délai de connexion (s) :</translation>
+    </message>
+    <message>
+        <source>Retries:</source>
+        <translation>Nouvelles tentatives :</translation>
+    </message>
+    <message>
+        <source>First backoff (s):</source>
+        <translation>Première attente (s) :</translation>
+    </message>
+    <message>
+        <source>Longest backoff (s):</source>
+        <translation>Attente maximale (s) :</translation>
+    </message>
+    <message>
+        <source>Sentences per request (LibreTranslate):</source>
+        <translation>Phrases par requête (LibreTranslate) :</translation>
+    </message>
+    <message>
+        <source>Context window in tokens (OpenAI):</source>
+        <translation>Fenêtre de contexte en jetons (OpenAI) :</translation>
+    </message>
+    <message>
+        <source>Server name</source>
+        <translation>Nom du serveur</translation>
+    </message>
+    <message>
+        <source>Base URL</source>
+        <translation>URL de base</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Parcourir…</translation>
+    </message>
+    <message>
+        <source>Server &apos;%1&apos; is set by your unit: choose another name.</source>
+        <translation>Le serveur « %1 » est défini par votre unité : choisissez un autre nom.</translation>
+    </message>
+    <message>
+        <source>Server &apos;%1&apos; is already in your servers file.</source>
+        <translation>Le serveur « %1 » est déjà dans votre fichier de serveurs.</translation>
+    </message>
+    <message>
+        <source>Choose the API key file</source>
+        <translation>Choisir le fichier de la clé d&apos;API</translation>
+    </message>
+    <message>
+        <source>Choose the CA bundle</source>
+        <translation>Choisir les certificats d&apos;autorité</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt);;All files (*)</source>
+        <translation>Certificats (*.pem *.crt);;Tous les fichiers (*)</translation>
+    </message>
+</context>
+<context>
     <name>ServerStateModel</name>
     <message>
         <source>Server</source>
@@ -996,6 +1143,10 @@
         <translation>Latence</translation>
     </message>
     <message>
+        <source>%1 (set by your unit)</source>
+        <translation>%1 (défini par votre unité)</translation>
+    </message>
+    <message>
         <source>Reachable</source>
         <translation>Joignable</translation>
     </message>
@@ -1015,6 +1166,18 @@
         <translation>Vérifier les serveurs</translation>
     </message>
     <message>
+        <source>Add…</source>
+        <translation>Ajouter…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>Modifier…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Supprimer</translation>
+    </message>
+    <message>
         <source>My servers…</source>
         <translation>Mes serveurs…</translation>
     </message>
@@ -1027,8 +1190,20 @@
         <translation>Aucun serveur intranet n&apos;est déclaré (%1, %2).</translation>
     </message>
     <message>
+        <source>Server &apos;%1&apos; is not in your servers file.</source>
+        <translation>Le serveur « %1 » n&apos;est pas dans votre fichier de serveurs.</translation>
+    </message>
+    <message>
         <source>Checking…</source>
         <translation>Vérification…</translation>
+    </message>
+    <message>
+        <source>Remove the server?</source>
+        <translation>Supprimer le serveur ?</translation>
+    </message>
+    <message>
+        <source>Remove %1 from your servers file?</source>
+        <translation>Supprimer %1 de votre fichier de serveurs ?</translation>
     </message>
     <message>
         <source>Unreachable: %1</source>
