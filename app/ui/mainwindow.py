@@ -41,7 +41,7 @@ from app.ui.qt import (
 )
 from app.ui.queue_view import QueueView
 from app.ui.review import ReviewPane
-from app.ui.settings import AppSettings, SettingsRef, apply_model_stores, available_engines
+from app.ui.settings import AppSettings, SettingsRef, apply_model_stores, fill_engines
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.status import ExportNotice, describe_decoding, describe_device
 from app.ui.summary import SummaryPane
@@ -146,14 +146,11 @@ class MainWindow(QMainWindow):
         self.engine_combo = QComboBox()
         for combo in (self.source_combo, self.target_combo, self.engine_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        for engine in available_engines():
-            self.engine_combo.addItem(engine, engine)
         self.target_combo.setCurrentIndex(max(0, self.target_combo.findData(
             self.settings.target_lang)))
         self.source_combo.setCurrentIndex(max(0, self.source_combo.findData(
             self.settings.source_lang)))
-        self.engine_combo.setCurrentIndex(max(0, self.engine_combo.findData(
-            self.settings.engine)))
+        fill_engines(self.engine_combo, self.settings.engine)
         self.toolbar = QToolBar()
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -535,10 +532,15 @@ class MainWindow(QMainWindow):
     def open_model_manager(self) -> ModelManagerDialog:
         dialog = ModelManagerDialog(self.settings.model_stores, self)
         dialog.modelsChanged.connect(self.models_state.probe)
+        dialog.servers.changed.connect(self._on_servers_changed)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.models_dialog = dialog
         dialog.open()
         return dialog
+
+    def _on_servers_changed(self) -> None:  # the engine menus follow the servers declared
+        fill_engines(self.engine_combo, str(self.engine_combo.currentData()))
+        self.summary.retranslate()
 
     def show_about(self) -> QMessageBox:
         """Version, build and third-party licences (generated at build time)."""

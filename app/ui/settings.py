@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.config import JobConfig, data_dir
-from app.ui.qt import QSettings
+from app.ui.labels import engine_label
+from app.ui.qt import QComboBox, QSettings
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,17 @@ def available_engines() -> list[str]:
         log.error("Intranet servers ignored: %s", exc)
         servers = []
     return list(ENGINES) + servers
+
+
+def fill_engines(combo: QComboBox, current: str) -> None:
+    """The engine menu: :func:`available_engines`, labelled, ``current`` selected when it is
+    still there (a server removed from the settings falls back to the first engine)."""
+    combo.blockSignals(True)
+    combo.clear()
+    for engine in available_engines():
+        combo.addItem(engine_label(engine), engine)
+    combo.blockSignals(False)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
 
 
 def apply_model_stores(folders: list[str]) -> None:

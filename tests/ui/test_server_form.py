@@ -259,3 +259,24 @@ def test_the_form_speaks_french() -> None:
     assert translator.load(str(I18N_DIR / "passerelle_fr.qm"))
     assert translator.translate("ServerForm", "Add a server") == "Ajouter un serveur"
     assert translator.translate("ServersPanel", "Edit…") == "Modifier…"
+
+
+def test_a_server_added_in_the_window_appears_in_its_engine_menus(
+        unit_file: Path, window) -> None:  # type: ignore[no-untyped-def]
+    """The main window's translation engine menu and the summary pane's follow a save."""
+    engines = [window.engine_combo.itemData(i) for i in range(window.engine_combo.count())]
+    assert "libretranslate:unit-nmt" in engines and "openai:gpu" not in engines
+    window.engine_combo.setCurrentIndex(window.engine_combo.findData("libretranslate:unit-nmt"))
+    dialog = window.open_model_manager()
+    dialog.servers.add_button.click()
+    form = dialog.servers.form
+    assert form is not None
+    fill(form, "gpu", "openai", "https://llm.intranet.test:8443/v1", model="m")
+    form.buttons.button(OK).click()
+    engines = [window.engine_combo.itemData(i) for i in range(window.engine_combo.count())]
+    assert "openai:gpu" in engines
+    assert window.engine_combo.currentData() == "libretranslate:unit-nmt", "choice kept"
+    summary = [window.summary.engine_combo.itemData(i)
+               for i in range(window.summary.engine_combo.count())]
+    assert "openai:gpu" in summary
+    dialog.close()
