@@ -6,13 +6,17 @@ come from.  Emphasis, strong emphasis and links become styled runs (so they are
 re-projected on the translation like bold text in Word); inline code, images and inline
 HTML are inline objects that the translation flows around untouched; code blocks,
 fences and HTML blocks are never read.  Each inline run is written back in place on
-its source lines, joined on one line when it spanned several.
+its source lines.  A paragraph the source soft-wrapped over several lines is filled
+again at the source's width, with its continuation indentation (list items, quotes)
+and its hard breaks, never breaking inside a code span, link or image; a paragraph on
+one line stays on one line, and headings and table cells are never wrapped.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +41,12 @@ _BLOCK_KINDS = {"heading_open": BlockKind.HEADING, "th_open": BlockKind.TABLE_CE
                 "td_open": BlockKind.TABLE_CELL, "list_item_open": BlockKind.LIST_ITEM}
 _ESCAPE = re.compile(r"([\\`*_\[\]<>])")
 _LINE_START = re.compile(r"^(\s*)([#>+\-]|\d+[.)])")
+_BACKSLASH_END = re.compile(r"(?<!\\)(?:\\\\)*\\$")
+# Spaces before what would start a block (list item, heading, quote, fence, setext
+# underline, HTML block, table row) if a wrapped line began with it: never broken at.
+_BLOCK_START = re.compile(
+    r" +(?=#{1,6}(?:\s|$)|[-+*=]+(?:\s|$)|\d{1,9}[.)](?:\s|$)|~~~|```|[>|<])")
+_NB = "\x00"  # a space not to break at (markdown-it reads NUL as U+FFFD; runs lose it)
 
 
 @dataclass
@@ -48,6 +58,8 @@ class Inline:
     objects: list[tuple[int, str]] = field(default_factory=list)  # (offset, source markup)
     strong: str = "**"
     em: str = "*"
+    wrap: bool = False  # a paragraph the source soft-wrapped over several lines
+    hard: list[str] = field(default_factory=list)  # each hard break: "  " or a backslash
 
 
 def _parser() -> Any:
@@ -58,6 +70,7 @@ def _parser() -> Any:
 
 def inlines(source: str) -> Iterator[Inline]:
     kind, level, in_list = BlockKind.PARAGRAPH, 0, 0
+    opener = ""
     for tok in _parser().parse(source):
         if tok.type in ("bullet_list_open", "ordered_list_open"):
             in_list += 1
@@ -69,10 +82,11 @@ def inlines(source: str) -> Iterator[Inline]:
         elif tok.type == "paragraph_open" and not in_list:
             kind, level = BlockKind.PARAGRAPH, 0
         elif tok.type == "inline" and tok.map is not None:
-            yield _read_inline(tok, kind, level)
+            yield _read_inline(tok, kind, level, paragraph=opener == "paragraph_open")
+        opener = tok.type
 
 
-def _read_inline(tok: Any, kind: BlockKind, level: int) -> Inline:
+def _read_inline(tok: Any, kind: BlockKind, level: int, paragraph: bool) -> Inline:
     item = Inline(tok, kind, level)
     bold = italic = False
     link: str | None = None
@@ -84,6 +98,7 @@ def _read_inline(tok: Any, kind: BlockKind, level: int) -> Inline:
             style = Style(bold=bold or None, italic=italic or None, link=link)
             item.runs.append(Run(text, style))
             offset += len(text)
+            item.wrap = item.wrap or (paragraph and t == "softbreak")
         elif t in ("strong_open", "strong_close"):
             bold = t == "strong_open"
             item.strong = child.markup or item.strong
@@ -96,6 +111,8 @@ def _read_inline(tok: Any, kind: BlockKind, level: int) -> Inline:
             link = None
         else:  # code_inline, image, html_inline: kept as they are
             item.objects.append((offset, _object_markup(child)))
+    item.hard = ["\\" if _BACKSLASH_END.search(line) else "  "
+                 for line in tok.content.split("\n")[:-1] if line.endswith(("\\", "  "))]
     return item
 
 
@@ -134,12 +151,13 @@ def translate_markdown(source: str, doc: Document) -> str:
         if block is None or block.translation.status is not TranslationStatus.TRANSLATED:
             continue
         new = _render(item, target_runs(block, item.runs))
-        _replace(lines, cursor, item.token, new)
+        _replace(lines, cursor, item, new)
     return "".join(lines)
 
 
 def _render(item: Inline, runs: list[Run]) -> str:
-    """Markdown for the translated runs, with the inline objects put back."""
+    """Markdown for the translated runs, with the inline objects put back; spaces
+    inside objects and links are ``_NB``, and hard breaks plain newlines."""
     source = "".join(r.text for r in item.runs)
     text = "".join(r.text for r in runs)
     cuts = split_points(source, [o for o, _ in item.objects], text)
@@ -147,13 +165,12 @@ def _render(item: Inline, runs: list[Run]) -> str:
     for n, chunk in enumerate(cut_runs(runs, cuts)):
         out.extend(_styled(r, item) for r in chunk if r.text)
         if n < len(item.objects):
-            out.append(item.objects[n][1])
-    rendered = "".join(out)
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), rendered)
+            out.append(item.objects[n][1].replace(" ", _NB))
+    return "".join(out)
 
 
 def _styled(run: Run, item: Inline) -> str:
-    text = _ESCAPE.sub(r"\\\1", run.text).replace("\n", "  \n")
+    text = _ESCAPE.sub(r"\\\1", run.text.replace(_NB, ""))
     if item.kind is BlockKind.TABLE_CELL:
         text = text.replace("|", "\\|")
     core = text.strip()
@@ -165,14 +182,14 @@ def _styled(run: Run, item: Inline) -> str:
     if run.style.bold:
         core = f"{item.strong}{core}{item.strong}"
     if run.style.link:
-        core = f"[{core}]({run.style.link})"
+        core = f"[{core}]({run.style.link})".replace(" ", _NB)
     return lead + core + trail
 
 
-def _replace(lines: list[str], cursor: dict[int, int], tok: Any, new: str) -> None:
-    first, _ = tok.map
-    content_lines = tok.content.split("\n")
-    for i, piece in enumerate(content_lines):
+def _replace(lines: list[str], cursor: dict[int, int], item: Inline, new: str) -> None:
+    first, _ = item.token.map
+    spots: list[tuple[int, int, str]] = []  # (line, column, source text) of each line
+    for i, piece in enumerate(item.token.content.split("\n")):
         n = first + i
         if n >= len(lines):
             break
@@ -181,12 +198,54 @@ def _replace(lines: list[str], cursor: dict[int, int], tok: Any, new: str) -> No
         if at < 0 and "|" in piece:  # table cells hold escaped pipes
             piece = piece.replace("|", "\\|")
             at = line.find(piece, cursor.get(n, 0))
-        if i == 0:
-            if at < 0:
-                log.warning("Markdown line %d: inline text not found; left as is", n + 1)
-                return
-            lines[n] = line[:at] + new + line[at + len(piece):]
-            cursor[n] = at + len(new)
-        elif at >= 0:
+        if i == 0 and at < 0:
+            log.warning("Markdown line %d: inline text not found; left as is", n + 1)
+            return
+        spots.append((n, at, piece))
+    n, at, piece = spots[0]
+    line = lines[n]
+    indent = next((lines[m][:col] for m, col, _ in spots[1:] if col >= 0), "")
+    newline = line[len(line.rstrip("\r\n")):] or "\n"
+    new = _lay_out(new, item, at, indent, _width(lines, spots), newline)
+    lines[n] = line[:at] + new + line[at + len(piece):]
+    cursor[n] = at + len(new)
+    for n, at, piece in spots[1:]:
+        if at >= 0:
+            line = lines[n]
             rest = line[:at] + line[at + len(piece):]
             lines[n] = "" if not rest.strip(" >\t\r\n") else rest
+
+
+def _width(lines: list[str], spots: list[tuple[int, int, str]]) -> int:
+    """The column the source paragraph was wrapped at: its widest line holding more than
+    one word (a line of one long word, such as a URL, overflows any width)."""
+    widths = [len(lines[n].rstrip()) for n, _, piece in spots if " " in piece.strip()]
+    return max(widths or [len(lines[n].rstrip()) for n, _, _ in spots])
+
+
+def _lay_out(text: str, item: Inline, lead: int, indent: str, width: int,
+             newline: str) -> str:
+    """The rendered inline as it goes on its lines (the first starting at column
+    ``lead``): hard breaks kept, with the continuation ``indent`` after them, and each
+    stretch between them filled to ``width`` when the source soft-wrapped it."""
+    pieces = [_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), p)
+              for p in text.split("\n")]
+    if item.wrap:
+        pieces = [_fill(p, lead if k == 0 else len(indent), indent, width, newline)
+                  for k, p in enumerate(pieces)]
+    out = pieces[0]
+    for k, piece in enumerate(pieces[1:]):
+        out += (item.hard[k] if k < len(item.hard) else "  ") + newline + indent + piece
+    return out.replace(_NB, " ")
+
+
+def _fill(text: str, lead: int, indent: str, width: int, newline: str) -> str:
+    glued = _BLOCK_START.sub(lambda m: _NB * len(m.group()), text)
+    filled = textwrap.wrap(glued, width=width, initial_indent=" " * lead,
+                           subsequent_indent=indent, break_long_words=False,
+                           break_on_hyphens=False, expand_tabs=False,
+                           replace_whitespace=False)
+    if not filled:
+        return text
+    filled[0] = filled[0][lead:]
+    return newline.join(filled)
