@@ -223,13 +223,20 @@ def _width(lines: list[str], spots: list[tuple[int, int, str]]) -> int:
     return max(widths or [len(lines[n].rstrip()) for n, _, _ in spots])
 
 
+def _escape_start(m: re.Match[str]) -> str:
+    """``\\#``, ``\\-``, ``\\>``…, but ``12\\.``: a backslash before a digit is shown as is."""
+    lead, mark = m.group(1), m.group(2)
+    if mark[0].isdigit():
+        return lead + mark[:-1] + "\\" + mark[-1]
+    return lead + "\\" + mark
+
+
 def _lay_out(text: str, item: Inline, lead: int, indent: str, width: int,
              newline: str) -> str:
     """The rendered inline as it goes on its lines (the first starting at column
     ``lead``): hard breaks kept, with the continuation ``indent`` after them, and each
     stretch between them filled to ``width`` when the source soft-wrapped it."""
-    pieces = [_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), p)
-              for p in text.split("\n")]
+    pieces = [_LINE_START.sub(_escape_start, p) for p in text.split("\n")]
     if item.wrap:
         pieces = [_fill(p, lead if k == 0 else len(indent), indent, width, newline)
                   for k, p in enumerate(pieces)]

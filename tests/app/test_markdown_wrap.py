@@ -259,3 +259,16 @@ def test_windows_line_endings_are_kept(tmp_path: Path) -> None:
     data = (tmp_path / "note.fr.md").read_bytes()
     assert data.count(b"\n") > LIST.count("\n") + 3  # wrapped: more lines
     assert data.count(b"\n") == data.count(b"\r\n")
+
+
+def test_a_paragraph_that_starts_with_a_number_and_a_dot_stays_a_paragraph(
+        tmp_path: Path) -> None:
+    """Escaped after the digits (``12\\.``): a backslash before a digit would be shown."""
+    from markdown_it import MarkdownIt
+
+    out = wordier(tmp_path, "12\\. The twelfth rule applies to every convoy.\n")
+    assert out.startswith("12\\. "), out
+    tokens = [t.type for t in MarkdownIt("commonmark").parse(out)]
+    assert "ordered_list_open" not in tokens and "paragraph_open" in tokens
+    rendered = MarkdownIt("commonmark").render(out)
+    assert rendered.startswith("<p>12. The") and "\\" not in rendered, rendered
