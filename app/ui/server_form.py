@@ -24,7 +24,6 @@ from app.ui.qt import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,6 +31,7 @@ from app.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from app.ui.settings_dialog import browse_row
 from engines.remote.config import ServerConfig, parse_server
 from engines.remote.errors import ServerConfigError
 
@@ -140,14 +140,7 @@ class ServerForm(QDialog):
         self.url.setAccessibleName(self.tr("Base URL"))
 
     def _with_browse(self, edit: QLineEdit, slot: Callable[[], None]) -> QWidget:
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(edit, 1)
-        button = QPushButton(self.tr("Browse…"))
-        button.clicked.connect(slot)
-        row.addWidget(button)
-        return box
+        return browse_row(edit, slot, self.tr("Browse…"))
 
     def _inputs(self) -> list[QWidget]:
         widgets: list[QWidget] = [self.name, self.kind, self.url]

@@ -120,14 +120,7 @@ class SettingsDialog(QDialog):
             widget.setAccessibleName(name)
 
     def _with_browse(self, edit: QLineEdit, slot: Callable[[], None]) -> QWidget:
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(edit, 1)
-        button = QPushButton(self.tr("Browse…"))
-        button.clicked.connect(slot)
-        row.addWidget(button)
-        return box
+        return browse_row(edit, slot, self.tr("Browse…"))
 
     def _on_glossary_browse_clicked(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a glossary"),
@@ -170,3 +163,16 @@ def _note(text: str) -> QWidget:
     label.setWordWrap(True)
     label.setStyleSheet("color: #5b6b7b;")
     return label
+
+
+def browse_row(edit: QLineEdit, slot: Callable[[], None], label: str) -> QWidget:
+    """``edit`` with a [Browse…] button (``label``, translated by the caller) that calls
+    ``slot``."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(edit, 1)
+    button = QPushButton(label)
+    button.clicked.connect(slot)
+    row.addWidget(button)
+    return box

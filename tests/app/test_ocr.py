@@ -357,9 +357,9 @@ def test_page_with_rotate_flag_is_covered_and_translated_upright(tmp_path: Path)
     assert "annual report" in seen and "commission" not in seen, seen
 
 
-def test_scanned_image_inside_a_text_page_is_read(tmp_path: Path) -> None:
-    """A text page with a pasted scan (a large image, no text over it): the page's text
-    stays as it is, and the scan's text is read by OCR and follows it."""
+def _pasted_scan(path: Path, below: str = "") -> Path:
+    """A text page with a pasted scan (a large image, no text over it), and ``below`` it
+    a paragraph when given."""
     pdf = pymupdf.open()
     page = pdf.new_page(width=595, height=842)
     page.insert_htmlbox(pymupdf.Rect(50, 40, 545, 120),
@@ -367,8 +367,15 @@ def test_scanned_image_inside_a_text_page_is_read(tmp_path: Path) -> None:
     buf = io.BytesIO()
     raster(typeset(FRENCH), dpi=200).save(buf, "PNG")
     page.insert_image(pymupdf.Rect(50, 150, 545, 356), stream=buf.getvalue())
-    pdf.save(tmp_path / "mixed.pdf")
-    doc = read_pdf_ocr(tmp_path / "mixed.pdf", ocr=OcrOptions(lang="fra"))
+    if below:
+        page.insert_htmlbox(pymupdf.Rect(50, 400, 545, 480), f"<p>{below}</p>")
+    pdf.save(path)
+    return path
+
+
+def test_scanned_image_inside_a_text_page_is_read(tmp_path: Path) -> None:
+    """The page's text stays as it is, and the pasted scan's text is read by OCR."""
+    doc = read_pdf_ocr(_pasted_scan(tmp_path / "mixed.pdf"), ocr=OcrOptions(lang="fra"))
     assert doc.blocks[0].ocr is None and "courrier" in doc.blocks[0].text
     scanned = [b for b in doc.blocks if b.ocr is not None]
     assert scanned and similarity(" ".join(b.text for b in scanned), FRENCH) > 0.9
@@ -378,17 +385,9 @@ def test_scanned_image_inside_a_text_page_is_read(tmp_path: Path) -> None:
 def test_a_scanned_image_takes_its_place_in_the_reading_order(tmp_path: Path) -> None:
     """Text above the pasted scan, the scan's text, then the text below it: the OCR'd
     blocks are not appended after the page's text."""
-    pdf = pymupdf.open()
-    page = pdf.new_page(width=595, height=842)
-    page.insert_htmlbox(pymupdf.Rect(50, 40, 545, 120),
-                        "<p>Le présent courrier accompagne la lettre reproduite ci-dessous.</p>")
-    buf = io.BytesIO()
-    raster(typeset(FRENCH), dpi=200).save(buf, "PNG")
-    page.insert_image(pymupdf.Rect(50, 150, 545, 356), stream=buf.getvalue())
-    page.insert_htmlbox(pymupdf.Rect(50, 400, 545, 480),
-                        "<p>Merci de confirmer la réception de cette lettre avant vendredi.</p>")
-    pdf.save(tmp_path / "sandwich.pdf")
-    doc = read_pdf_ocr(tmp_path / "sandwich.pdf", ocr=OcrOptions(lang="fra"))
+    src = _pasted_scan(tmp_path / "sandwich.pdf",
+                       "Merci de confirmer la réception de cette lettre avant vendredi.")
+    doc = read_pdf_ocr(src, ocr=OcrOptions(lang="fra"))
     kinds = ["ocr" if b.ocr is not None else b.text.split()[0] for b in doc.blocks]
     assert kinds[0] == "Le" and kinds[-1] == "Merci", kinds
     assert set(kinds[1:-1]) == {"ocr"}, kinds
