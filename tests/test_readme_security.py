@@ -79,6 +79,8 @@ def test_child_processes_install_the_guard_as_stated() -> None:
         assert "run_child(" in entry, f"{worker}: does not start through run_child"
     assert "offline.child_initializer()" in (ROOT / "app/ui/isolation.py").read_text(
         encoding="utf-8")
+    assert "offline.child_initializer(())" in (ROOT / "app/ui/summary_child.py").read_text(
+        encoding="utf-8"), "the summary child: not the empty allow-list stated"
     assert "no_network_prefix()" in (ROOT / "app/formats/soffice.py").read_text(
         encoding="utf-8")
 
