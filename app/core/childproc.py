@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 
@@ -42,3 +43,20 @@ def lower_priority(increment: int = BACKGROUND_NICE) -> None:
         os.nice(increment)
     except OSError as exc:  # a sandbox may refuse: keep the normal priority
         logging.getLogger(__name__).debug("Could not lower the priority: %s", exc)
+
+
+WORKER_NICE = 5  # the GUI's own worker threads: below the GUI thread, above the children
+
+
+def lower_thread_priority(nice: int = WORKER_NICE) -> None:
+    """Run this thread, and the threads it starts from now on (CTranslate2's, when it loads
+    a model here), at ``nice`` at least: on two cores, a job's threads at the GUI thread's
+    priority delay its repaints.  Linux keeps a nice value per thread; elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    tid = threading.get_native_id()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+    except OSError as exc:
+        logging.getLogger(__name__).debug("Could not lower the thread's priority: %s", exc)

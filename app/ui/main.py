@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from app.core.childproc import lower_thread_priority
 from app.ui import isolation
 from app.ui import settings as settings_store
 from app.ui.errors import install_excepthook
@@ -54,6 +55,7 @@ def preload() -> None:
     collection (``gc.collect`` was itself a 55 ms stall): start-up objects live as long as
     the application, and later full passes walk only what the jobs create.
     """
+    lower_thread_priority()  # a background thread: the window's repaints come first
     enabled = gc.isenabled()
     gc.disable()
     try:

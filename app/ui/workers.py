@@ -18,6 +18,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from app.core.childproc import lower_thread_priority
 from app.pipeline.job import Job, Stage, run
 from app.ui.qt import QCoreApplication, QObject, QThreadPool, QTimer, Signal, Slot, emit
 from engines.errors import Cancelled
@@ -60,6 +61,7 @@ class FunctionWorker:
         self.done = threading.Event()  # set once run() will not touch the signals again
 
     def run(self) -> None:
+        lower_thread_priority()
         try:
             try:
                 result = self.fn(functools.partial(emit, self.signals.progress))
@@ -309,6 +311,7 @@ class GatedWorker:
         """Called once the result or the error is emitted, before ``done`` is set."""
 
     def run(self) -> None:
+        lower_thread_priority()
         try:
             result = self.work()
         except BaseException as exc:
