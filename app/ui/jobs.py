@@ -12,10 +12,8 @@ from app.core.config import JobConfig
 from app.core.errors import Presentation
 from app.pipeline.job import Job
 from app.ui.labels import DEMO_ENGINES, engine_label, with_demo_badge
-from app.ui.qt import QColor, QModelIndex, QPersistentModelIndex, Qt, emit
-from app.ui.table_model import RowTableModel
-
-Index = QModelIndex | QPersistentModelIndex
+from app.ui.qt import QColor, QModelIndex, Qt, emit
+from app.ui.table_model import Index, RowTableModel
 
 
 class JobState(enum.StrEnum):

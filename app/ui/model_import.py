@@ -18,8 +18,6 @@ from app.ui.qt import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QModelIndex,
-    QPersistentModelIndex,
     QPushButton,
     Qt,
     QTableView,
@@ -28,13 +26,12 @@ from app.ui.qt import (
     Signal,
     emit,
 )
-from app.ui.table_model import RowTableModel
+from app.ui.table_model import Index, RowTableModel
 from app.ui.workers import FunctionWorker, start
 from engines.importers import ImportOptions, import_model
 from engines.model_scan import FoundModel, find_models
 
 log = logging.getLogger(__name__)
-Index = QModelIndex | QPersistentModelIndex
 
 KIND_NAMES = {"argos": "Argos package", "bundle": "Model bundle", "gguf": "GGUF LLM",
               "ct2-generator": "CTranslate2 LLM", "ct2-opus-mt": "CTranslate2 (opus-mt)",

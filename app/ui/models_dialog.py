@@ -24,8 +24,6 @@ from app.ui.qt import (
     QHeaderView,
     QLabel,
     QMessageBox,
-    QModelIndex,
-    QPersistentModelIndex,
     QProgressBar,
     QPushButton,
     Qt,
@@ -36,11 +34,10 @@ from app.ui.qt import (
     emit,
 )
 from app.ui.servers_view import ServersPanel
-from app.ui.table_model import RowTableModel
+from app.ui.table_model import Index, RowTableModel
 from app.ui.workers import FunctionWorker, start
 
 log = logging.getLogger(__name__)
-Index = QModelIndex | QPersistentModelIndex
 
 
 def store_available() -> bool:

@@ -22,7 +22,6 @@ from app.ui.qt import (
     QHeaderView,
     QLabel,
     QModelIndex,
-    QPersistentModelIndex,
     QPushButton,
     QSplitter,
     Qt,
@@ -33,11 +32,10 @@ from app.ui.qt import (
     Signal,
     emit,
 )
-from app.ui.table_model import RowTableModel
+from app.ui.table_model import Index, RowTableModel
 
 log = logging.getLogger(__name__)
 
-Index = QModelIndex | QPersistentModelIndex
 UNTRANSLATED = QColor("#fde2e1")
 FLAGGED = QColor("#fff4ce")
 EDITED = QColor("#e3f4e1")

@@ -20,8 +20,6 @@ from app.ui.qt import (
     QHeaderView,
     QLabel,
     QListWidget,
-    QModelIndex,
-    QPersistentModelIndex,
     QPushButton,
     QSplitter,
     Qt,
@@ -31,11 +29,10 @@ from app.ui.qt import (
     QWidget,
     emit,
 )
-from app.ui.table_model import RowTableModel
+from app.ui.table_model import Index, RowTableModel
 from app.ui.workers import FunctionWorker, start
 from engines.translate.base import Translator
 
-Index = QModelIndex | QPersistentModelIndex
 log = logging.getLogger(__name__)
 
 
