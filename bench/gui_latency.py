@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PASSERELLE_DATA_DIR"] = str(work / "data")
     from app.ui import isolation
     from app.ui.i18n import LanguageManager
-    from app.ui.main import bind_native_threads, create_app, preload
+    from app.ui.main import create_app, import_before_window, preload
     from app.ui.mainwindow import MainWindow
     from app.ui.qt import QSettings
     from app.ui.settings import AppSettings
@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.setswitchinterval(args.switch_interval)
     print(f"GIL switch interval {sys.getswitchinterval() * 1000:.0f} ms")
     warm = isolation.warm_up()
-    bind_native_threads()  # as run_gui does
+    import_before_window()  # as run_gui does
     window = MainWindow(AppSettings(target_lang="en", engine="auto"), LanguageManager())
     window.resize(1280, 800)
     window.show()

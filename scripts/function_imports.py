@@ -39,6 +39,9 @@ def reason(importer: str, module: str) -> str:
     for name, why in OPTIONAL.items():
         if module == name or module.startswith(name + "."):
             return why
+    if importer == "app/ui/main.py" and top in ("ctranslate2", "pymupdf"):
+        return ("GUI start-up: imported on the main thread before the window "
+                "(import_before_window: pybind11's thread state; one long GIL hold)")
     if top in PLATFORM:
         return "platform: a POSIX-only module or OS call (absent on Windows; the caller copes)"
     if top in HEAVY:

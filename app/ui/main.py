@@ -70,7 +70,7 @@ def preload() -> None:
             gc.enable()
 
 
-def bind_native_threads() -> None:
+def import_before_window() -> None:
     """Before the window: the imports that hold the GIL in one piece, and CTranslate2 on
     the main thread.
 
@@ -103,7 +103,7 @@ def run_gui(files: list[Path]) -> int:
     app = create_app()
     install_excepthook()
     isolation.warm_up()  # the language detector loads in its child while the window opens
-    bind_native_threads()
+    import_before_window()
     window = build_window(files)
     window.show()
     # The heavy imports follow in a thread: the window shows without waiting for them.
