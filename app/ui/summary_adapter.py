@@ -136,9 +136,7 @@ def summarize(doc: Document, request: SummaryRequest, on_text: Callable[[str], N
 def _summarize(doc: Document, request: SummaryRequest, on_text: Callable[[str], None],
                cancel: threading.Event, translator: Translator | None,
                progress: Callable[[float, str], None] | None) -> SummaryOutput:
-    ok, reason = availability()
-    if not ok:
-        raise SummarizerUnavailable(reason)
+    """The summary itself (``summarize`` checked the summarizer is there)."""
     from app.summarize import SummaryOptions, summarize_document
 
     use_llm = request.engine == "llm" or (request.engine == "auto" and llm_status()[0])
