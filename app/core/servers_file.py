@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from app.core.output import write_atomic
 from app.core.servers import unit_servers_file, user_servers_file
@@ -28,31 +29,9 @@ HEADER = """\
 # file from its settings, so comments and layout added here are not kept.
 # Format: README "Intranet servers". API keys never go here: api_key_file or api_key_keyring.
 """
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _DEFAULTS = ServerConfig(name="", kind="", url="")
 _ORDER = tuple(f.name for f in dataclasses.fields(ServerConfig)
                if f.name not in ("name", "origin"))
-
-
-def _string(text: str) -> str:
-    """A TOML basic string."""
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return _string(str(value))
 
 
 def entry_of(server: ServerConfig) -> dict[str, Any]:
@@ -67,13 +46,8 @@ def entry_of(server: ServerConfig) -> dict[str, Any]:
 
 def dump_servers(servers: dict[str, ServerConfig]) -> str:
     """The TOML text of ``servers`` (names in the given order), with :data:`HEADER`."""
-    parts = [HEADER]
-    for name, server in servers.items():
-        key = name if _BARE_KEY.match(name) else _string(name)
-        lines = [f"[servers.{key}]"]
-        lines += [f"{k} = {_value(v)}" for k, v in entry_of(server).items()]
-        parts.append("\n".join(lines) + "\n")
-    return "\n".join(parts)
+    tables = {name: entry_of(server) for name, server in servers.items()}
+    return HEADER + "\n" + tomli_w.dumps({"servers": tables})
 
 
 def same_servers(a: dict[str, ServerConfig], b: dict[str, ServerConfig]) -> bool:
