@@ -78,7 +78,7 @@ AVX2_TESTS := tests/engines/test_int8_path.py tests/engines/test_gguf_convert.py
 	tests/engines/test_protected.py tests/engines/test_glossary.py \
 	tests/engines/test_importers.py tests/app/test_summarize.py \
 	tests/app/test_cli_summarize.py tests/app/test_toy_end_to_end.py \
-	tests/app/test_align.py tests/app/test_cli_models.py \
+	tests/app/test_align.py tests/app/test_cli_models.py tests/ui/test_first_run.py \
 	tests/app/test_fidelity_adversarial.py tests/app/test_fidelity_real.py \
 	tests/engines/test_ct2_long.py tests/engines/test_memory.py tests/app/test_lohelp_pipeline.py
 test-avx2: $(STAMP) demo-model

@@ -4,6 +4,7 @@ file's progress and verification; then the same document translates with the rea
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,7 +128,10 @@ def test_import_then_translate(qtbot, window: MainWindow, tmp_path: Path,
     assert item.job is not None and item.job.translator is not None
     assert item.job.translator.info.model_id == "fr-en-lohelp-small"
     text = " ".join(b.translation.text for b in item.job.doc.blocks).lower()
-    assert "ok" in text and ("file" in text or "dialog" in text), text
+    # English from the real model, in words both int8 kernel paths give: with AVX2-only
+    # kernels the model drops the "OK" that VNNI keeps (tests/int8_path.py).
+    assert {"file", "dialog", "text"} <= set(re.findall(r"[a-z]+", text)), text
+    assert not {"cliquez", "fermer", "fichier"} & set(re.findall(r"[a-zé]+", text)), text
 
 
 def test_demo_llm_is_offered_with_its_label(qtbot) -> None:  # type: ignore[no-untyped-def]
